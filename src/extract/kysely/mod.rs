@@ -1,0 +1,456 @@
+//! Kysely query-builder paths. A path starts at a builder call (see
+//! `builders.scm`) and takes in every method chained onto it, also across
+//! statements when the builder is kept in a variable of the same function:
+//!
+//! ```ts
+//! let q = db.selectFrom('audit_log').selectAll();
+//! if (orgId) { q = q.where('organization_id', '=', orgId) } // a guarded step
+//! return q.execute();
+//! ```
+
+use super::ir::{split_alias, Access, Candidate, Operation, Query, Step, TableRef};
+use super::lower::{lower, lower_arguments};
+use super::queries::{CompiledQuery, QueryExt};
+use super::symbols::enclosing_symbol;
+use super::syntax::{self, enclosing_function, line, snippet, text, unwrap_expression, wrapped_parent, Dialect};
+use crate::model::{PathKind, TableUse};
+use tree_sitter::{Node, Tree};
+
+static BUILDERS: CompiledQuery = CompiledQuery::new("kysely/builders.scm", include_str!("builders.scm"));
+
+/// Compiles the query for `dialect`; used by the test that builds every query.
+pub fn compile(dialect: Dialect) -> Result<(), String> {
+    BUILDERS.get(dialect).map(|_| ())
+}
+
+/// Every Kysely path in a parsed file.
+pub fn extract(tree: &Tree, source: &[u8], file: &str, dialect: Dialect) -> Vec<Candidate> {
+    let Ok(query) = BUILDERS.get(dialect) else {
+        return Vec::new();
+    };
+    let builder = query.capture_index("builder");
+    let mut candidates = Vec::new();
+    for root in query.nodes(tree.root_node(), source, builder) {
+        if let Some(candidate) = candidate(root, source, file) {
+            candidates.push(candidate);
+        }
+    }
+    candidates
+}
+
+fn candidate(root: Node, source: &[u8], file: &str) -> Option<Candidate> {
+    let operation = builder_operation(root, source)?;
+    let tables = builder_tables(root, source);
+    if !tables.is_empty() && tables.iter().all(|t| matches!(t, TableRef::Derived { .. })) {
+        // Only CTEs or subqueries: the queries behind them are their own paths.
+        return None;
+    }
+    let (mut steps, top) = climb(root, source, None);
+    steps.extend(follow_variable(top, source));
+    let targets = tables
+        .iter()
+        .filter_map(|t| match t {
+            TableRef::Named { name, alias, line } => Some(TableUse {
+                name: Some(name.clone()),
+                alias: alias.clone(),
+                line: *line,
+            }),
+            TableRef::Dynamic { line, .. } => Some(TableUse {
+                name: None,
+                alias: None,
+                line: *line,
+            }),
+            TableRef::Derived { .. } => None,
+        })
+        .collect();
+    Some(Candidate {
+        id: String::new(),
+        kind: PathKind::Kysely,
+        operation: operation.as_str().to_string(),
+        targets,
+        file: file.to_string(),
+        line: line(root),
+        symbol: enclosing_symbol(root, source),
+        access: Access::Kysely(Query {
+            operation,
+            tables,
+            steps,
+        }),
+    })
+}
+
+/// The operation of a builder call, or `None` when `call` is not one.
+fn builder_operation(call: Node, source: &[u8]) -> Option<Operation> {
+    if call.kind() != "call_expression" {
+        return None;
+    }
+    let function = unwrap_expression(call.child_by_field_name("function")?);
+    if function.kind() != "member_expression" {
+        return None;
+    }
+    let property = function.child_by_field_name("property")?;
+    Operation::from_builder(text(property, source))
+}
+
+/// The query built by the chain ending at `call`, when that chain starts with
+/// a builder: used to model subqueries inside another query's arguments.
+pub fn inline_query(call: Node, source: &[u8]) -> Option<Query> {
+    let mut current = call;
+    loop {
+        if current.kind() != "call_expression" {
+            return None;
+        }
+        if let Some(operation) = builder_operation(current, source) {
+            let (steps, _) = climb(current, source, Some(call));
+            return Some(Query {
+                operation,
+                tables: builder_tables(current, source),
+                steps,
+            });
+        }
+        let function = unwrap_expression(current.child_by_field_name("function")?);
+        if function.kind() != "member_expression" {
+            return None;
+        }
+        current = unwrap_expression(function.child_by_field_name("object")?);
+    }
+}
+
+/// The tables a builder call names, with CTE names marked as derived.
+fn builder_tables(root: Node, source: &[u8]) -> Vec<TableRef> {
+    let Some(arguments) = root.child_by_field_name("arguments") else {
+        return Vec::new();
+    };
+    let Some(first) = arguments.named_child(0) else {
+        return Vec::new();
+    };
+    let ctes = cte_names(root, source);
+    table_refs(first, source)
+        .into_iter()
+        .map(|table| match table {
+            TableRef::Named { ref name, .. } if ctes.contains(name) => TableRef::Derived { name: name.clone() },
+            other => other,
+        })
+        .collect()
+}
+
+/// Table references in a builder's table argument.
+fn table_refs(node: Node, source: &[u8]) -> Vec<TableRef> {
+    let node = unwrap_expression(node);
+    if let Some(raw) = syntax::string_value(node, source) {
+        let (name, alias) = split_alias(&raw);
+        return vec![TableRef::Named {
+            name,
+            alias,
+            line: line(node),
+        }];
+    }
+    match node.kind() {
+        "array" => {
+            let mut cursor = node.walk();
+            let items: Vec<Node> = node.named_children(&mut cursor).collect();
+            items.into_iter().flat_map(|item| table_refs(item, source)).collect()
+        }
+        "arrow_function" => match node.child_by_field_name("body") {
+            Some(body) if body.kind() != "statement_block" => match aliased_subquery(body, source) {
+                Some(name) => vec![TableRef::Derived { name }],
+                None => vec![dynamic(node, source)],
+            },
+            _ => vec![dynamic(node, source)],
+        },
+        _ => match aliased_subquery(node, source) {
+            Some(name) => vec![TableRef::Derived { name }],
+            None => vec![dynamic(node, source)],
+        },
+    }
+}
+
+fn dynamic(node: Node, source: &[u8]) -> TableRef {
+    TableRef::Dynamic {
+        text: snippet(node, source),
+        line: line(node),
+    }
+}
+
+/// `db.selectFrom('x')....as('name')` → `name`.
+fn aliased_subquery(node: Node, source: &[u8]) -> Option<String> {
+    let node = unwrap_expression(node);
+    if node.kind() != "call_expression" {
+        return None;
+    }
+    let function = unwrap_expression(node.child_by_field_name("function")?);
+    if function.kind() != "member_expression" || text(function.child_by_field_name("property")?, source) != "as" {
+        return None;
+    }
+    syntax::string_value(node.child_by_field_name("arguments")?.named_child(0)?, source)
+}
+
+/// Names defined by `.with('name', ...)` calls in the builder's receiver chain.
+fn cte_names(root: Node, source: &[u8]) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut current = root
+        .child_by_field_name("function")
+        .and_then(|f| unwrap_expression(f).child_by_field_name("object"))
+        .map(unwrap_expression);
+    while let Some(node) = current {
+        if node.kind() != "call_expression" {
+            break;
+        }
+        let Some(function) = node.child_by_field_name("function").map(unwrap_expression) else {
+            break;
+        };
+        if function.kind() != "member_expression" {
+            break;
+        }
+        let method = function
+            .child_by_field_name("property")
+            .map(|p| text(p, source))
+            .unwrap_or("");
+        if method.starts_with("with") {
+            let name = node
+                .child_by_field_name("arguments")
+                .and_then(|a| a.named_child(0))
+                .and_then(|a| syntax::string_value(a, source));
+            if let Some(name) = name {
+                // `with('recent(id, level)', ...)` declares columns too.
+                let name = name.split('(').next().unwrap_or("").trim().to_string();
+                names.push(name);
+            }
+        }
+        current = function.child_by_field_name("object").map(unwrap_expression);
+    }
+    names
+}
+
+/// Walks up from `start` through `.method(...)` calls chained onto it and
+/// returns them with the outermost node of the chain. Stops after `stop`.
+fn climb<'t>(start: Node<'t>, source: &[u8], stop: Option<Node<'t>>) -> (Vec<Step>, Node<'t>) {
+    let mut steps = Vec::new();
+    let mut current = start;
+    loop {
+        if stop.is_some_and(|s| s.id() == current.id()) {
+            break;
+        }
+        let Some(member) = wrapped_parent(current) else { break };
+        if member.kind() != "member_expression" {
+            break;
+        }
+        let is_receiver = member
+            .child_by_field_name("object")
+            .map(unwrap_expression)
+            .is_some_and(|o| o.id() == current.id());
+        if !is_receiver {
+            break;
+        }
+        let Some(call) = member.parent() else { break };
+        let calls_member = call.kind() == "call_expression"
+            && call
+                .child_by_field_name("function")
+                .is_some_and(|f| f.id() == member.id());
+        if !calls_member {
+            break;
+        }
+        let method = member
+            .child_by_field_name("property")
+            .map(|p| text(p, source).to_string())
+            .unwrap_or_default();
+        let args = match call.child_by_field_name("arguments") {
+            Some(arguments) if arguments.kind() == "arguments" => {
+                let mut args = lower_arguments(arguments, source);
+                if method == "values" {
+                    resolve_values_argument(&mut args, arguments, source);
+                }
+                args
+            }
+            _ => Vec::new(),
+        };
+        let step_text = format!(
+            "{}{}",
+            text(member.child_by_field_name("property").unwrap_or(member), source),
+            call.child_by_field_name("arguments")
+                .map(|a| text(a, source))
+                .unwrap_or("")
+        );
+        steps.push(Step {
+            method,
+            args,
+            guard: None,
+            text: syntax::shorten(&step_text),
+        });
+        current = call;
+    }
+    (steps, current)
+}
+
+/// `values(row)`: follows `row` to the literal it was declared with in the
+/// same function, so that the inserted keys can be read.
+fn resolve_values_argument(args: &mut [super::ir::Expr], arguments: Node, source: &[u8]) {
+    use super::ir::Expr;
+    let Some(Expr::Ref(name)) = args.first() else { return };
+    if name.contains('.') {
+        return;
+    }
+    let name = name.clone();
+    let Some(argument) = arguments.named_child(0) else {
+        return;
+    };
+    let function = enclosing_function(argument);
+    if let Some(init) = declaration_value(function, &name, argument.start_byte(), source) {
+        args[0] = Expr::Resolved {
+            name,
+            value: Box::new(lower(init, source)),
+        };
+    }
+}
+
+/// The initializer of the last `const|let name = ...` in `scope` before `before`.
+fn declaration_value<'t>(scope: Node<'t>, name: &str, before: usize, source: &[u8]) -> Option<Node<'t>> {
+    let mut found = None;
+    let mut stack = vec![scope];
+    while let Some(node) = stack.pop() {
+        if node.start_byte() >= before {
+            continue;
+        }
+        if node.kind() == "variable_declarator" {
+            let declared = node.child_by_field_name("name").map(|n| text(n, source));
+            if declared == Some(name) {
+                if let Some(value) = node.child_by_field_name("value") {
+                    if found.is_none_or(|f: Node| f.start_byte() < value.start_byte()) {
+                        found = Some(value);
+                    }
+                }
+            }
+        }
+        let mut cursor = node.walk();
+        for child in node.named_children(&mut cursor) {
+            if !syntax::is_function(child) {
+                stack.push(child);
+            }
+        }
+    }
+    found
+}
+
+/// When the chain ending at `top` is stored in a variable (`let q = ...` or
+/// `q = ...`), the calls later made on that variable in the same function.
+fn follow_variable(top: Node, source: &[u8]) -> Vec<Step> {
+    let Some(holder) = wrapped_parent(top) else {
+        return Vec::new();
+    };
+    let name_node = match holder.kind() {
+        "variable_declarator" => holder.child_by_field_name("name"),
+        "assignment_expression" => holder.child_by_field_name("left"),
+        _ => None,
+    };
+    let Some(name_node) = name_node.filter(|n| n.kind() == "identifier") else {
+        return Vec::new();
+    };
+    let name = text(name_node, source);
+    let statement = enclosing_statement(holder);
+    let scope = enclosing_function(holder);
+    let mut uses = Vec::new();
+    let mut stack = vec![scope];
+    while let Some(node) = stack.pop() {
+        if node.kind() == "identifier"
+            && node.start_byte() > top.end_byte()
+            && text(node, source) == name
+            && node.id() != name_node.id()
+        {
+            uses.push(node);
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    uses.sort_by_key(|n| n.start_byte());
+    let mut steps = Vec::new();
+    for usage in uses {
+        let (mut chained, _) = climb(usage, source, None);
+        if chained.is_empty() {
+            continue;
+        }
+        let guard = guard_between(usage, statement, source);
+        for step in &mut chained {
+            step.guard.clone_from(&guard);
+        }
+        steps.extend(chained);
+    }
+    steps
+}
+
+/// The statement containing `node`.
+fn enclosing_statement(node: Node) -> Node {
+    let mut current = node;
+    while let Some(parent) = current.parent() {
+        if parent.kind().ends_with("statement") || parent.kind() == "lexical_declaration" {
+            return parent;
+        }
+        current = parent;
+    }
+    current
+}
+
+/// The innermost construct between `usage` and the statement that created the
+/// query which may keep `usage` from running, described for evidence.
+fn guard_between(usage: Node, origin: Node, source: &[u8]) -> Option<String> {
+    let origin_scope = origin.parent()?;
+    let mut child = usage;
+    while let Some(parent) = child.parent() {
+        if parent.id() == origin_scope.id() || is_ancestor(parent, origin) {
+            return None;
+        }
+        let condition = |field: &str| {
+            parent
+                .child_by_field_name(field)
+                .map(|c| snippet(c, source))
+                .unwrap_or_default()
+        };
+        let guard = match parent.kind() {
+            "if_statement" if parent.child_by_field_name("condition").map(|c| c.id()) != Some(child.id()) => {
+                let condition = condition("condition");
+                let in_else = parent.child_by_field_name("alternative").map(|a| a.id()) == Some(child.id());
+                Some(if in_else {
+                    format!("the else branch of `if {condition}`")
+                } else {
+                    format!("`if {condition}`")
+                })
+            }
+            "ternary_expression" if parent.child_by_field_name("condition").map(|c| c.id()) != Some(child.id()) => {
+                Some(format!("the ternary on `{}`", condition("condition")))
+            }
+            "binary_expression"
+                if parent.child_by_field_name("right").map(|r| r.id()) == Some(child.id())
+                    && matches!(
+                        parent.child_by_field_name("operator").map(|o| o.kind()),
+                        Some("&&") | Some("||") | Some("??")
+                    ) =>
+            {
+                Some(format!("the short-circuit `{}`", snippet(parent, source)))
+            }
+            "for_statement" | "for_in_statement" | "while_statement" => Some("a loop body".to_string()),
+            "switch_case" | "switch_default" => Some("a switch case".to_string()),
+            "catch_clause" => Some("a catch block".to_string()),
+            kind if syntax::is_function(parent) && kind != "program" => {
+                Some("a nested function that may not run".to_string())
+            }
+            _ => None,
+        };
+        if guard.is_some() {
+            return guard;
+        }
+        child = parent;
+    }
+    None
+}
+
+fn is_ancestor(ancestor: Node, node: Node) -> bool {
+    ancestor.start_byte() <= node.start_byte() && node.end_byte() <= ancestor.end_byte() && {
+        let mut current = Some(node);
+        while let Some(n) = current {
+            if n.id() == ancestor.id() {
+                return true;
+            }
+            current = n.parent();
+        }
+        false
+    }
+}

@@ -1,0 +1,121 @@
+//! Raw SQL paths: `sql` tagged templates (see `tagged_templates.scm`) that
+//! name at least one table. Templates that name none are fragments used inside
+//! a builder (`sql\`now()\``) and are not paths of their own.
+
+mod parse;
+
+use super::ir::{Access, Candidate, TableRef};
+use super::queries::{CompiledQuery, QueryExt};
+use super::symbols::enclosing_symbol;
+use super::syntax::{line, snippet, text, Dialect};
+use crate::model::{PathKind, TableUse};
+use tree_sitter::{Node, Tree};
+
+pub use parse::statement;
+
+static TAGGED_TEMPLATES: CompiledQuery =
+    CompiledQuery::new("sql/tagged_templates.scm", include_str!("tagged_templates.scm"));
+
+/// Compiles the query for `dialect`; used by the test that builds every query.
+pub fn compile(dialect: Dialect) -> Result<(), String> {
+    TAGGED_TEMPLATES.get(dialect).map(|_| ())
+}
+
+/// Every raw SQL path in a parsed file.
+pub fn extract(tree: &Tree, source: &[u8], file: &str, dialect: Dialect) -> Vec<Candidate> {
+    let Ok(query) = TAGGED_TEMPLATES.get(dialect) else {
+        return Vec::new();
+    };
+    let mut templates: Vec<Node> = query
+        .nodes(tree.root_node(), source, query.capture_index("template"))
+        .into_iter()
+        .chain(
+            query
+                .nodes(tree.root_node(), source, query.capture_index("generic_rest"))
+                .into_iter()
+                .filter_map(template_at_bottom),
+        )
+        .collect();
+    templates.sort_by_key(|n| n.start_byte());
+    templates.dedup_by_key(|n| n.id());
+    templates
+        .into_iter()
+        .filter_map(|template| candidate(template, source, file))
+        .collect()
+}
+
+/// The template string at the bottom of `` `...`.execute(db) ``, or `node` itself.
+fn template_at_bottom(node: Node) -> Option<Node> {
+    let mut current = node;
+    loop {
+        current = match current.kind() {
+            "template_string" => return Some(current),
+            "call_expression" => current.child_by_field_name("function")?,
+            "member_expression" => current.child_by_field_name("object")?,
+            "parenthesized_expression" | "await_expression" => current.named_child(0)?,
+            _ => return None,
+        };
+    }
+}
+
+fn candidate(template: Node, source: &[u8], file: &str) -> Option<Candidate> {
+    let (sql, params) = template_sql(template, source);
+    let statement = parse::statement(&sql, &params, line(template));
+    let targets: Vec<TableUse> = statement
+        .tables
+        .iter()
+        .filter_map(|t| match t {
+            TableRef::Named { name, alias, line } => Some(TableUse {
+                name: Some(name.clone()),
+                alias: alias.clone(),
+                line: *line,
+            }),
+            TableRef::Dynamic { line, .. } => Some(TableUse {
+                name: None,
+                alias: None,
+                line: *line,
+            }),
+            TableRef::Derived { .. } => None,
+        })
+        .collect();
+    if targets.is_empty() {
+        return None;
+    }
+    Some(Candidate {
+        id: String::new(),
+        kind: PathKind::Sql,
+        operation: statement.operation.clone(),
+        targets,
+        file: file.to_string(),
+        line: line(template),
+        symbol: enclosing_symbol(template, source),
+        access: Access::Sql(statement),
+    })
+}
+
+/// The template's SQL with each `${...}` replaced by `$1`, `$2`, ..., and the
+/// source text of each substitution.
+fn template_sql(template: Node, source: &[u8]) -> (String, Vec<String>) {
+    let mut sql = String::new();
+    let mut params = Vec::new();
+    let mut cursor = template.walk();
+    let mut last_end = template.start_byte() + 1; // after the opening backtick
+    for child in template.named_children(&mut cursor) {
+        // Text between children (not always a named node) is SQL.
+        sql.push_str(&String::from_utf8_lossy(
+            &source[last_end.min(child.start_byte())..child.start_byte()],
+        ));
+        match child.kind() {
+            "template_substitution" => {
+                let inner = child.named_child(0).map(|n| snippet(n, source)).unwrap_or_default();
+                params.push(inner);
+                sql.push_str(&format!("${}", params.len()));
+            }
+            _ => sql.push_str(text(child, source)),
+        }
+        last_end = child.end_byte();
+    }
+    let close = template.end_byte().saturating_sub(1).max(last_end);
+    sql.push_str(&String::from_utf8_lossy(&source[last_end..close]));
+    (sql, params)
+}

@@ -1,0 +1,396 @@
+//! Loads `inventory.yaml`: parse (serde, unknown keys rejected), then one
+//! validation pass that collects every problem, each located `file:line:col`.
+
+use super::locate::Locator;
+use super::raw::RawInventory;
+use super::{ConfigError, ConfigErrors, Inventory, PathEntry, TableDeclaration};
+use crate::extract::SourceSelection;
+use crate::scope::{TableClass, Taxonomy};
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+/// The file name the CLI looks for by default.
+pub const DEFAULT_CONFIG: &str = "inventory.yaml";
+/// Where the document goes unless `output:` or `--out` says otherwise.
+pub const DEFAULT_OUTPUT: &str = "docs/security/tenant-isolation-audit.md";
+
+/// Reads, parses and validates the inventory at `path`.
+pub fn load(path: &Path) -> Result<Inventory, ConfigErrors> {
+    let single = |line, column, code, message: String, help: &str| {
+        ConfigErrors(vec![ConfigError {
+            file: path.to_path_buf(),
+            line,
+            column,
+            code,
+            message,
+            help: help.to_string(),
+        }])
+    };
+    if path.is_dir() {
+        return Err(single(
+            0,
+            0,
+            "config-not-a-file",
+            format!("{} is a directory, not an inventory file", path.display()),
+            "pass the YAML file itself with --config",
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| {
+        single(
+            0,
+            0,
+            "config-unreadable",
+            format!("cannot read {}: {e}", path.display()),
+            "create it (see README.md for a starter inventory) or pass another file with --config",
+        )
+    })?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        let before = &e.as_bytes()[..offset];
+        let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+        let column = offset - before.iter().rposition(|b| *b == b'\n').map_or(0, |p| p + 1) + 1;
+        single(
+            line,
+            column,
+            "config-not-utf8",
+            "the file is not valid UTF-8".to_string(),
+            "save it as UTF-8",
+        )
+    })?;
+    if text.trim().is_empty() {
+        return Err(single(
+            1,
+            1,
+            "config-empty",
+            "the inventory is empty".to_string(),
+            "it needs at least `document:` and `sources:`; see README.md for a starter inventory",
+        ));
+    }
+    let raw: RawInventory = serde_yaml::from_str(&text).map_err(|e| {
+        let (line, column) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
+        single(
+            line,
+            column,
+            "config-invalid",
+            e.to_string(),
+            "fix the YAML at this position",
+        )
+    })?;
+    validate(raw, path, &text)
+}
+
+/// The second phase: every semantic problem at once, then the runtime model.
+fn validate(raw: RawInventory, path: &Path, text: &str) -> Result<Inventory, ConfigErrors> {
+    let locator = Locator::new(text);
+    let mut errors = Vec::new();
+    let mut error = |key: String, code: &'static str, message: String, help: &str| {
+        let (line, column) = locator.find(&key);
+        errors.push(ConfigError {
+            file: path.to_path_buf(),
+            line,
+            column,
+            code,
+            message,
+            help: help.to_string(),
+        });
+    };
+
+    // An empty base (config in the working directory) keeps reported paths
+    // free of a leading `./`.
+    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+
+    for (key, value) in [
+        ("document.last_reviewed", &raw.document.last_reviewed),
+        ("document.next_review", &raw.document.next_review),
+    ] {
+        if let Some(date) = value {
+            if !is_date(date) {
+                error(
+                    key.to_string(),
+                    "bad-date",
+                    format!("`{date}` is not a date"),
+                    "write it as YYYY-MM-DD",
+                );
+            }
+        }
+    }
+
+    if raw.sources.roots.is_empty() {
+        error(
+            "sources.roots".into(),
+            "no-source-roots",
+            "`sources.roots` lists no folder to scan".into(),
+            "add the folder(s) holding the backend's TypeScript, relative to this file",
+        );
+    }
+    let include = if raw.sources.include.is_empty() {
+        vec!["**".to_string()]
+    } else {
+        raw.sources.include.clone()
+    };
+    let include = compile_globs(&include, "sources.include", !raw.sources.include.is_empty(), &mut error);
+    let exclude = compile_globs(&raw.sources.exclude, "sources.exclude", true, &mut error);
+
+    if raw.tenancy_keys.is_empty() {
+        error(
+            "tenancy_keys".into(),
+            "no-tenancy-keys",
+            "`tenancy_keys` is empty".into(),
+            "list the columns that identify a tenant, e.g. [organization_id, project_id]",
+        );
+    }
+
+    let mut taxonomy = Taxonomy::new(raw.tenancy_keys.clone());
+    let mut declared: HashMap<String, String> = HashMap::new();
+    let mut declarations = Vec::new();
+    let mut declare = |name: &str, key: String, error: &mut dyn FnMut(String, &'static str, String, &str)| {
+        if let Some(first) = declared.get(name) {
+            error(
+                key,
+                "duplicate-table",
+                format!("table `{name}` is declared twice (first at {first})"),
+                "keep one declaration: a table is tenant, child or global, not two of them",
+            );
+            false
+        } else {
+            let (line, column) = locator.find(&key);
+            declared.insert(name.to_string(), format!("line {line}:{column}"));
+            true
+        }
+    };
+    for (i, table) in raw.tables.tenant.iter().enumerate() {
+        let key = format!("tables.tenant[{i}]");
+        if !declare(&table.name, format!("{key}.name"), &mut error) {
+            continue;
+        }
+        let keys = table.scope.clone().unwrap_or_else(|| raw.tenancy_keys.clone());
+        if keys.is_empty() {
+            error(
+                format!("{key}.scope"),
+                "empty-scope",
+                format!("tenant table `{}` has an empty scope", table.name),
+                "list the column(s) that scope it, or declare it global with a reason",
+            );
+        }
+        taxonomy.insert(table.name.clone(), TableClass::Tenant { keys: keys.clone() });
+        declarations.push(TableDeclaration {
+            name: table.name.clone(),
+            class: TableClass::Tenant { keys },
+            reason: None,
+        });
+    }
+    for (i, table) in raw.tables.child.iter().enumerate() {
+        let key = format!("tables.child[{i}]");
+        if !declare(&table.name, format!("{key}.name"), &mut error) {
+            continue;
+        }
+        let class = TableClass::Child {
+            parent: table.parent.clone(),
+            via: table.via.clone(),
+        };
+        taxonomy.insert(table.name.clone(), class.clone());
+        declarations.push(TableDeclaration {
+            name: table.name.clone(),
+            class,
+            reason: None,
+        });
+    }
+    for (i, table) in raw.tables.global.iter().enumerate() {
+        let key = format!("tables.global[{i}]");
+        if !declare(&table.name, format!("{key}.name"), &mut error) {
+            continue;
+        }
+        if table.reason.trim().is_empty() {
+            error(
+                format!("{key}.reason"),
+                "empty-reason",
+                format!("global table `{}` has no reason", table.name),
+                "say why every tenant may share this table; auditors read it",
+            );
+        }
+        taxonomy.insert(table.name.clone(), TableClass::Global);
+        declarations.push(TableDeclaration {
+            name: table.name.clone(),
+            class: TableClass::Global,
+            reason: Some(table.reason.trim().to_string()),
+        });
+    }
+    for (i, table) in raw.tables.child.iter().enumerate() {
+        match taxonomy.class(&table.parent) {
+            Some(TableClass::Tenant { .. }) | Some(TableClass::Child { .. }) => {}
+            _ => error(
+                format!("tables.child[{i}].parent"),
+                "unknown-parent",
+                format!(
+                    "child table `{}` names parent `{}`, which is not a tenant or child table",
+                    table.name, table.parent
+                ),
+                "declare the parent under tables.tenant or tables.child",
+            ),
+        }
+    }
+
+    let mut entries = Vec::new();
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, entry) in raw.paths.iter().enumerate() {
+        let key = format!("paths[{i}]");
+        if !is_path_id(&entry.id) {
+            error(
+                format!("{key}.id"),
+                "bad-id",
+                format!("`{}` is not a path id", entry.id),
+                "ids look like `file::Symbol::kind.operation::target#N`; copy them from `tenant-audit check` or `scan`",
+            );
+        }
+        if let Some(first) = seen.get(&entry.id) {
+            let (line, _) = locator.find(&format!("paths[{first}]"));
+            error(
+                format!("{key}.id"),
+                "duplicate-id",
+                format!("path `{}` is classified twice (first at line {line})", entry.id),
+                "keep one entry per path",
+            );
+        } else {
+            seen.insert(entry.id.clone(), i);
+        }
+        if entry.reason.trim().is_empty() {
+            error(
+                format!("{key}.reason"),
+                "empty-reason",
+                format!("path `{}` has no reason", entry.id),
+                "say what keeps this path safe, or what is still open; auditors read it",
+            );
+        }
+        if let Some(date) = &entry.reviewed {
+            if !is_date(date) {
+                error(
+                    format!("{key}.reviewed"),
+                    "bad-date",
+                    format!("`{date}` is not a date"),
+                    "write it as YYYY-MM-DD",
+                );
+            }
+        }
+        let (line, column) = locator.find(&key);
+        entries.push(PathEntry {
+            id: entry.id.clone(),
+            classification: entry.classification,
+            reason: entry.reason.trim().to_string(),
+            owner: entry.owner.clone(),
+            reviewed: entry.reviewed.clone(),
+            line,
+            column,
+        });
+    }
+
+    if !errors.is_empty() {
+        errors.sort_by_key(|e| (e.line, e.column));
+        return Err(ConfigErrors(errors));
+    }
+    let output = base.join(raw.output.as_deref().unwrap_or(DEFAULT_OUTPUT));
+    Ok(Inventory {
+        path: path.to_path_buf(),
+        selection: SourceSelection {
+            base: base.clone(),
+            roots: raw.sources.roots.iter().map(PathBuf::from).collect(),
+            include,
+            exclude,
+        },
+        base,
+        document: raw.document,
+        source_roots: raw.sources.roots,
+        taxonomy,
+        tables: declarations,
+        entries,
+        output,
+    })
+}
+
+fn compile_globs(
+    globs: &[String],
+    key: &str,
+    located: bool,
+    error: &mut dyn FnMut(String, &'static str, String, &str),
+) -> GlobSet {
+    let mut builder = GlobSetBuilder::new();
+    for (i, glob) in globs.iter().enumerate() {
+        match Glob::new(glob) {
+            Ok(glob) => {
+                builder.add(glob);
+            }
+            Err(e) => error(
+                if located {
+                    format!("{key}[{i}]")
+                } else {
+                    key.to_string()
+                },
+                "bad-glob",
+                format!("glob `{glob}` does not compile: {}", e.kind()),
+                "fix the pattern; `**/*.test.ts` and `src/**` are examples of valid globs",
+            ),
+        }
+    }
+    builder.build().unwrap_or_else(|_| GlobSet::empty())
+}
+
+/// `YYYY-MM-DD` with a plausible month and day.
+fn is_date(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('-').collect();
+    match parts.as_slice() {
+        [y, m, d] if y.len() == 4 && m.len() == 2 && d.len() == 2 => {
+            let (Ok(_), Ok(m), Ok(d)) = (y.parse::<u32>(), m.parse::<u32>(), d.parse::<u32>()) else {
+                return false;
+            };
+            (1..=12).contains(&m) && (1..=31).contains(&d)
+        }
+        _ => false,
+    }
+}
+
+/// `file::symbol::kind.operation::target#N`.
+pub fn is_path_id(id: &str) -> bool {
+    let Some((stem, ordinal)) = id.rsplit_once('#') else {
+        return false;
+    };
+    if ordinal.is_empty() || !ordinal.bytes().all(|b| b.is_ascii_digit()) {
+        return false;
+    }
+    let parts: Vec<&str> = stem.split("::").collect();
+    let [file, symbol, kind_operation, target] = parts.as_slice() else {
+        return false;
+    };
+    let Some((kind, operation)) = kind_operation.split_once('.') else {
+        return false;
+    };
+    let word = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b == b'-');
+    !file.is_empty()
+        && !symbol.is_empty()
+        && !target.is_empty()
+        && word(kind)
+        && word(operation)
+        && !id.chars().any(char::is_whitespace)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_id_grammar() {
+        assert!(is_path_id("src/a.ts::A.b::kysely.select::logs#1"));
+        assert!(is_path_id("src/a.ts::<module>::sql.select::logs,projects#12"));
+        assert!(is_path_id("src/a.ts::f::kysely.delete::?#1"));
+        assert!(!is_path_id("src/a.ts::f::kysely.delete::logs"));
+        assert!(!is_path_id("src/a.ts::f::kysely::logs#1"));
+        assert!(!is_path_id("src/a.ts::kysely.select::logs#1"));
+        assert!(!is_path_id("src/a.ts::f g::kysely.select::logs#1"));
+    }
+
+    #[test]
+    fn dates() {
+        assert!(is_date("2026-11-27"));
+        assert!(!is_date("2026-13-01"));
+        assert!(!is_date("27.11.2026"));
+    }
+}

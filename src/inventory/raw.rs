@@ -1,0 +1,169 @@
+//! The YAML model of `inventory.yaml`, exactly as written. Unknown keys are
+//! rejected so that a typo never silently drops a setting; validation into the
+//! runtime [`super::Inventory`] is a separate step.
+
+use serde::Deserialize;
+
+/// The whole file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawInventory {
+    /// Metadata compliance readers look for first.
+    pub document: RawDocument,
+    /// Where the rendered document goes, relative to this file's folder.
+    #[serde(default)]
+    pub output: Option<String>,
+    /// Which source files to scan.
+    pub sources: RawSources,
+    /// Column names that identify a tenant.
+    #[serde(default = "default_tenancy_keys")]
+    pub tenancy_keys: Vec<String>,
+    /// The table taxonomy.
+    #[serde(default)]
+    pub tables: RawTables,
+    /// Classifications of paths the code cannot prove scoped.
+    #[serde(default)]
+    pub paths: Vec<RawPathEntry>,
+}
+
+fn default_tenancy_keys() -> Vec<String> {
+    vec!["organization_id".to_string(), "project_id".to_string()]
+}
+
+/// Document metadata.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDocument {
+    /// Document title.
+    pub title: String,
+    /// Systems the audit covers.
+    #[serde(default)]
+    pub systems: Vec<String>,
+    /// Who keeps the document true.
+    pub owner: String,
+    /// Who signs it off.
+    #[serde(default)]
+    pub approver: Option<String>,
+    /// Document version.
+    #[serde(default)]
+    pub version: Option<String>,
+    /// Date of the last review, `YYYY-MM-DD`.
+    #[serde(default)]
+    pub last_reviewed: Option<String>,
+    /// Date of the next review, `YYYY-MM-DD`.
+    #[serde(default)]
+    pub next_review: Option<String>,
+}
+
+/// Source selection.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSources {
+    /// Folders to scan, relative to this file's folder.
+    pub roots: Vec<String>,
+    /// Globs a file must match (default: every TypeScript file).
+    #[serde(default)]
+    pub include: Vec<String>,
+    /// Globs that exclude a file (default: tests and node_modules).
+    #[serde(default = "default_exclude")]
+    pub exclude: Vec<String>,
+}
+
+fn default_exclude() -> Vec<String> {
+    ["**/node_modules/**", "**/*.test.*", "**/*.spec.*", "**/__tests__/**"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+}
+
+/// The table taxonomy, in three groups.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTables {
+    /// Tables whose rows belong to a tenant through their own column.
+    #[serde(default)]
+    pub tenant: Vec<RawTenantTable>,
+    /// Tables whose rows belong to a tenant through a parent row.
+    #[serde(default)]
+    pub child: Vec<RawChildTable>,
+    /// Tables shared by every tenant.
+    #[serde(default)]
+    pub global: Vec<RawGlobalTable>,
+}
+
+/// A tenant table.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTenantTable {
+    /// Table name.
+    pub name: String,
+    /// Scope columns (default: the tenancy keys).
+    #[serde(default)]
+    pub scope: Option<Vec<String>>,
+}
+
+/// A child table.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawChildTable {
+    /// Table name.
+    pub name: String,
+    /// Parent table.
+    pub parent: String,
+    /// Column holding the parent's id.
+    pub via: String,
+}
+
+/// A global table.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawGlobalTable {
+    /// Table name.
+    pub name: String,
+    /// Why it is shared by every tenant.
+    pub reason: String,
+}
+
+/// A classification.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPathEntry {
+    /// The path's stable id.
+    pub id: String,
+    /// `scoped`, `global` or `unclear`.
+    pub classification: Classification,
+    /// Why; required.
+    pub reason: String,
+    /// Who answers for it.
+    #[serde(default)]
+    pub owner: Option<String>,
+    /// When it was last reviewed, `YYYY-MM-DD`.
+    #[serde(default)]
+    pub reviewed: Option<String>,
+}
+
+/// What a reviewer decided about a path the code cannot prove scoped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Classification {
+    /// Scoped by something the analysis cannot see (the reason says what).
+    Scoped,
+    /// Deliberately crosses tenants (the reason says why that is safe).
+    Global,
+    /// Not yet decided: an open item.
+    Unclear,
+}
+
+impl Classification {
+    /// Every classification, in document order.
+    pub const ALL: [Classification; 3] = [Classification::Scoped, Classification::Global, Classification::Unclear];
+
+    /// The name used in YAML, JSON and the document.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Classification::Scoped => "scoped",
+            Classification::Global => "global",
+            Classification::Unclear => "unclear",
+        }
+    }
+}

@@ -1,0 +1,3 @@
+fn main() {
+    std::process::exit(tenant_audit::cli::main());
+}

@@ -1,0 +1,148 @@
+//! The data model every stage shares: a data-access path, its verdict and the
+//! evidence behind it. Extraction creates paths, scoping fills in verdicts, the
+//! inventory merge adds classifications, and rendering only reads.
+
+use serde::Serialize;
+use std::fmt;
+
+/// What kind of data access a path is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PathKind {
+    /// A Kysely query-builder chain (`db.selectFrom('logs')...`).
+    Kysely,
+    /// A raw `sql` tagged template that names tables.
+    Sql,
+}
+
+impl PathKind {
+    /// Every kind, in the order documents list them.
+    pub const ALL: [PathKind; 2] = [PathKind::Kysely, PathKind::Sql];
+
+    /// The kebab-case name used in ids, JSON and the document.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PathKind::Kysely => "kysely",
+            PathKind::Sql => "sql",
+        }
+    }
+}
+
+impl fmt::Display for PathKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What the code itself proves about a path's tenant isolation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// A tenant key of every tenant table the path touches is an unconditional constraint.
+    Scoped,
+    /// The tenant constraint exists but only on some executions (a branch, an OR).
+    Conditional,
+    /// At least one tenant table is touched with no tenant constraint.
+    Unscoped,
+    /// Every table the path touches is declared global in the taxonomy.
+    NotTenant,
+    /// The analysis cannot see what the path touches or how it is filtered.
+    Unknown,
+}
+
+impl Verdict {
+    /// Every verdict, in the order documents list them.
+    pub const ALL: [Verdict; 5] = [
+        Verdict::Scoped,
+        Verdict::Conditional,
+        Verdict::Unscoped,
+        Verdict::NotTenant,
+        Verdict::Unknown,
+    ];
+
+    /// The kebab-case name used in JSON and the document.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Scoped => "scoped",
+            Verdict::Conditional => "conditional",
+            Verdict::Unscoped => "unscoped",
+            Verdict::NotTenant => "not-tenant",
+            Verdict::Unknown => "unknown",
+        }
+    }
+
+    /// Whether a path with this verdict needs a hand-written classification.
+    pub fn needs_classification(self) -> bool {
+        !matches!(self, Verdict::Scoped | Verdict::NotTenant)
+    }
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A table a path reads or writes, as written in the code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TableUse {
+    /// The table name, or `None` when the code computes it at run time.
+    pub name: Option<String>,
+    /// The alias the query gives it (`'logs as l'` → `l`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alias: Option<String>,
+    /// 1-based line of the table reference.
+    pub line: usize,
+}
+
+/// One data-access path found in the code, with the verdict the code supports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DataPath {
+    /// Stable id: file, symbol, kind, operation, target and ordinal; no line numbers.
+    pub id: String,
+    /// Kind of access.
+    pub kind: PathKind,
+    /// What the path does (`select`, `insert`, ...).
+    pub operation: String,
+    /// The table(s) the path names, comma-separated, or `?` when not determinable.
+    pub target: String,
+    /// Source file, relative to the inventory's folder, with `/` separators.
+    pub file: String,
+    /// 1-based line where the path starts.
+    pub line: usize,
+    /// Enclosing symbol: `Class.method`, a function name, or `<module>`.
+    pub symbol: String,
+    /// What the code proves.
+    pub verdict: Verdict,
+    /// The constraining expression, or why there is none.
+    pub evidence: String,
+    /// Every table the path touches (targets and joins), for the taxonomy check.
+    #[serde(skip)]
+    pub tables: Vec<TableUse>,
+}
+
+/// A region of a source file the parser could not make sense of. Paths inside it
+/// may be missing, so every region is reported rather than skipped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NotAnalysable {
+    /// Source file, relative to the inventory's folder.
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// What went wrong, for a human.
+    pub reason: String,
+}
+
+/// Everything one scan of the sources found.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ScanResult {
+    /// All data-access paths, sorted by file then id.
+    pub paths: Vec<DataPath>,
+    /// Source regions that could not be analysed.
+    pub not_analysable: Vec<NotAnalysable>,
+    /// How many source files were scanned.
+    #[serde(skip)]
+    pub files_scanned: usize,
+}

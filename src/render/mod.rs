@@ -1,0 +1,370 @@
+//! Stage 4: renders the audit document with tera. The output depends only on
+//! the audit and the inventory — no timestamps, commit hashes or line numbers
+//! — so it changes only when what it says changes.
+
+use crate::inventory::{Audit, AuditedPath, Classification, Inventory, Status};
+use crate::model::{PathKind, Verdict};
+use crate::scope::TableClass;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+/// The built-in template.
+pub const DEFAULT_TEMPLATE: &str = include_str!("../../templates/tenant-isolation-audit.md.tera");
+
+/// Why a document could not be rendered.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct RenderError {
+    message: String,
+}
+
+/// Renders the document with `template` (the built-in one when `None`).
+pub fn render(audit: &Audit, inventory: &Inventory, template: Option<&str>) -> Result<String, RenderError> {
+    let mut tera = tera::Tera::default();
+    tera.register_filter("cell", cell_filter);
+    tera.add_raw_template("audit.md", template.unwrap_or(DEFAULT_TEMPLATE))
+        .map_err(|e| RenderError {
+            message: format!("the template does not compile: {}", chain(&e)),
+        })?;
+    let context = tera::Context::from_serialize(context(audit, inventory)).map_err(|e| RenderError {
+        message: format!("cannot build the template context: {}", chain(&e)),
+    })?;
+    let rendered = tera.render("audit.md", &context).map_err(|e| RenderError {
+        message: format!("the template failed to render: {}", chain(&e)),
+    })?;
+    Ok(normalise(&rendered))
+}
+
+/// Tera errors keep the useful part in their sources.
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(inner) = source {
+        message.push_str(": ");
+        message.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    message
+}
+
+/// Trailing spaces matter in markdown only as `  ` line breaks; runs of blank
+/// lines left by template conditionals collapse to one, and the file ends with
+/// exactly one newline.
+fn normalise(rendered: &str) -> String {
+    let mut out = String::with_capacity(rendered.len());
+    let mut blank_run = 0;
+    for line in rendered.lines() {
+        if line.trim().is_empty() {
+            blank_run += 1;
+            if blank_run > 1 {
+                continue;
+            }
+            out.push('\n');
+        } else {
+            blank_run = 0;
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    let trimmed = out.trim_end_matches('\n');
+    format!("{}\n", trimmed.trim_start_matches('\n'))
+}
+
+/// Makes text safe inside a markdown table cell.
+fn cell_filter(value: &tera::Value, _: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
+    let text = match value {
+        tera::Value::String(s) => s.clone(),
+        tera::Value::Null => "—".to_string(),
+        other => other.to_string(),
+    };
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace(['\n', '\r'], " ");
+    Ok(tera::Value::String(escaped))
+}
+
+#[derive(Serialize)]
+struct Context<'a> {
+    document: &'a crate::inventory::Document,
+    config_file: String,
+    source_roots: &'a [String],
+    kinds_analysed: Vec<&'static str>,
+    totals: Totals,
+    summary_rows: Vec<SummaryRow>,
+    tenancy_keys: &'a [String],
+    tenant_tables: Vec<TenantTable>,
+    child_tables: Vec<ChildTable>,
+    global_tables: Vec<GlobalTable>,
+    open_items: OpenItems,
+    modules: Vec<Module>,
+    not_analysable: Vec<NotAnalysableFile>,
+}
+
+#[derive(Serialize, Default)]
+struct Totals {
+    files: usize,
+    paths: usize,
+    verified: usize,
+    global_taxonomy: usize,
+    reviewed_scoped: usize,
+    reviewed_global: usize,
+    unclear: usize,
+    unclassified: usize,
+}
+
+impl Totals {
+    fn count(&mut self, status: Status) {
+        self.paths += 1;
+        match status {
+            Status::Verified => self.verified += 1,
+            Status::GlobalByTaxonomy => self.global_taxonomy += 1,
+            Status::Classified(Classification::Scoped) => self.reviewed_scoped += 1,
+            Status::Classified(Classification::Global) => self.reviewed_global += 1,
+            Status::Classified(Classification::Unclear) => self.unclear += 1,
+            Status::Unclassified => self.unclassified += 1,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct SummaryRow {
+    kind: &'static str,
+    verdict: &'static str,
+    total: usize,
+    verified: usize,
+    global_taxonomy: usize,
+    reviewed_scoped: usize,
+    reviewed_global: usize,
+    unclear: usize,
+    unclassified: usize,
+}
+
+#[derive(Serialize)]
+struct TenantTable {
+    name: String,
+    scope: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct ChildTable {
+    name: String,
+    parent: String,
+    via: String,
+}
+
+#[derive(Serialize)]
+struct GlobalTable {
+    name: String,
+    reason: String,
+}
+
+#[derive(Serialize, Default)]
+struct OpenItems {
+    unclassified: Vec<Row>,
+    unclear: Vec<Row>,
+    conditional: Vec<Row>,
+}
+
+#[derive(Serialize)]
+struct Module {
+    name: String,
+    rows: Vec<Row>,
+}
+
+#[derive(Serialize, Clone)]
+struct Row {
+    id: String,
+    file: String,
+    file_name: String,
+    symbol: String,
+    kind: &'static str,
+    operation: String,
+    target: String,
+    verdict: &'static str,
+    status: &'static str,
+    reason: Option<String>,
+    owner: Option<String>,
+    reviewed: Option<String>,
+    evidence: String,
+}
+
+#[derive(Serialize)]
+struct NotAnalysableFile {
+    file: String,
+    regions: usize,
+}
+
+fn context<'a>(audit: &'a Audit, inventory: &'a Inventory) -> Context<'a> {
+    let mut totals = Totals {
+        files: audit.files_scanned,
+        ..Totals::default()
+    };
+    let mut by_kind_verdict: BTreeMap<(PathKind, Verdict), Totals> = BTreeMap::new();
+    let mut open_items = OpenItems::default();
+    let mut modules: BTreeMap<String, Vec<Row>> = BTreeMap::new();
+
+    for audited in &audit.paths {
+        totals.count(audited.status);
+        by_kind_verdict
+            .entry((audited.path.kind, audited.path.verdict))
+            .or_default()
+            .count(audited.status);
+        let row = row(audited);
+        match audited.status {
+            Status::Unclassified => open_items.unclassified.push(row.clone()),
+            Status::Classified(Classification::Unclear) => open_items.unclear.push(row.clone()),
+            _ => {}
+        }
+        if audited.path.verdict == Verdict::Conditional {
+            open_items.conditional.push(row.clone());
+        }
+        modules
+            .entry(module_of(&audited.path.file, &inventory.source_roots))
+            .or_default()
+            .push(row);
+    }
+
+    let summary_rows = PathKind::ALL
+        .iter()
+        .flat_map(|kind| Verdict::ALL.iter().map(move |verdict| (*kind, *verdict)))
+        .filter_map(|key| {
+            by_kind_verdict.get(&key).map(|t| SummaryRow {
+                kind: key.0.as_str(),
+                verdict: key.1.as_str(),
+                total: t.paths,
+                verified: t.verified,
+                global_taxonomy: t.global_taxonomy,
+                reviewed_scoped: t.reviewed_scoped,
+                reviewed_global: t.reviewed_global,
+                unclear: t.unclear,
+                unclassified: t.unclassified,
+            })
+        })
+        .collect();
+
+    let mut tenant_tables = Vec::new();
+    let mut child_tables = Vec::new();
+    let mut global_tables = Vec::new();
+    for table in &inventory.tables {
+        match &table.class {
+            TableClass::Tenant { keys } => tenant_tables.push(TenantTable {
+                name: table.name.clone(),
+                scope: keys.clone(),
+            }),
+            TableClass::Child { parent, via } => child_tables.push(ChildTable {
+                name: table.name.clone(),
+                parent: parent.clone(),
+                via: via.clone(),
+            }),
+            TableClass::Global => global_tables.push(GlobalTable {
+                name: table.name.clone(),
+                reason: table.reason.clone().unwrap_or_default(),
+            }),
+        }
+    }
+    tenant_tables.sort_by(|a, b| a.name.cmp(&b.name));
+    child_tables.sort_by(|a, b| a.name.cmp(&b.name));
+    global_tables.sort_by(|a, b| a.name.cmp(&b.name));
+
+    let mut not_analysable: BTreeMap<String, usize> = BTreeMap::new();
+    for region in &audit.not_analysable {
+        *not_analysable.entry(region.file.clone()).or_default() += 1;
+    }
+
+    Context {
+        document: &inventory.document,
+        config_file: inventory
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "inventory.yaml".to_string()),
+        source_roots: &inventory.source_roots,
+        kinds_analysed: vec!["Kysely query builders", "raw SQL (`sql` templates)"],
+        totals,
+        summary_rows,
+        tenancy_keys: &inventory.taxonomy.tenancy_keys,
+        tenant_tables,
+        child_tables,
+        global_tables,
+        open_items,
+        modules: modules.into_iter().map(|(name, rows)| Module { name, rows }).collect(),
+        not_analysable: not_analysable
+            .into_iter()
+            .map(|(file, regions)| NotAnalysableFile { file, regions })
+            .collect(),
+    }
+}
+
+fn row(audited: &AuditedPath) -> Row {
+    let path = &audited.path;
+    let entry = audited
+        .entry
+        .as_ref()
+        .filter(|_| matches!(audited.status, Status::Classified(_)));
+    Row {
+        id: path.id.clone(),
+        file: path.file.clone(),
+        file_name: Path::new(&path.file)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        symbol: path.symbol.clone(),
+        kind: path.kind.as_str(),
+        operation: path.operation.clone(),
+        target: path.target.clone(),
+        verdict: path.verdict.as_str(),
+        status: audited.status.label(),
+        reason: entry.map(|e| e.reason.clone()),
+        owner: entry.and_then(|e| e.owner.clone()),
+        reviewed: entry.and_then(|e| e.reviewed.clone()),
+        evidence: path.evidence.clone(),
+    }
+}
+
+/// The module a file belongs to: its folder, relative to the source root that
+/// holds it.
+fn module_of(file: &str, roots: &[String]) -> String {
+    let folder = match file.rfind('/') {
+        Some(at) => &file[..at],
+        None => ".",
+    };
+    for root in roots {
+        let root = root.trim_end_matches('/').trim_start_matches("./");
+        if folder == root {
+            return root.rsplit('/').next().unwrap_or(root).to_string();
+        }
+        if let Some(rest) = folder.strip_prefix(root).and_then(|r| r.strip_prefix('/')) {
+            return rest.to_string();
+        }
+    }
+    folder.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modules_are_folders_below_the_source_root() {
+        let roots = vec!["examples/logwell/src".to_string()];
+        assert_eq!(
+            module_of("examples/logwell/src/modules/alerts/service.ts", &roots),
+            "modules/alerts"
+        );
+        assert_eq!(module_of("examples/logwell/src/index.ts", &roots), "src");
+        assert_eq!(module_of("other/x.ts", &roots), "other");
+    }
+
+    #[test]
+    fn normalise_collapses_blank_runs_and_ends_with_one_newline() {
+        assert_eq!(normalise("\n# a\n\n\n\nb\n\n"), "# a\n\nb\n");
+    }
+
+    #[test]
+    fn cells_escape_pipes_and_newlines() {
+        let value = cell_filter(&tera::Value::String("a | b\nc".into()), &HashMap::new()).unwrap();
+        assert_eq!(value, tera::Value::String("a \\| b c".into()));
+    }
+}

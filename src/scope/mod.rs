@@ -1,0 +1,68 @@
+//! Stage 2: decide, from the code alone, whether each path is scoped to its
+//! tenant. Every rule reads the extractors' IR and the [`Taxonomy`]; the
+//! shared judgement lives in [`relation`].
+
+mod kysely;
+mod relation;
+mod sql;
+mod taxonomy;
+
+pub use taxonomy::{TableClass, Taxonomy};
+
+use crate::extract::ir::{Access, Candidate, Query};
+use crate::extract::{target_of, Extraction};
+use crate::model::{DataPath, ScanResult, TableUse, Verdict};
+
+/// How `table` is scoped; tables missing from the taxonomy are judged as if
+/// scoped by the tenancy keys (the gate reports them separately).
+fn class_of(table: &str, taxonomy: &Taxonomy) -> TableClass {
+    taxonomy.class(table).cloned().unwrap_or_else(|| TableClass::Tenant {
+        keys: taxonomy.tenancy_keys.clone(),
+    })
+}
+
+/// Verdict and evidence for a Kysely query (also used for subqueries).
+fn judge_query(query: &Query, taxonomy: &Taxonomy) -> (Verdict, String) {
+    let relation = kysely::relation(query, taxonomy);
+    relation::judge(&relation, query.operation.inserts())
+}
+
+/// Decides the verdict of one candidate.
+pub fn decide(candidate: &Candidate, taxonomy: &Taxonomy) -> DataPath {
+    let (relation, inserts) = match &candidate.access {
+        Access::Kysely(query) => (kysely::relation(query, taxonomy), query.operation.inserts()),
+        Access::Sql(statement) => (sql::relation(statement, taxonomy), statement.operation == "insert"),
+    };
+    let (verdict, evidence) = relation::judge(&relation, inserts);
+    let mut tables = candidate.targets.clone();
+    for table in relation.tables.iter().skip(candidate.targets.len()) {
+        tables.push(TableUse {
+            name: table.name.clone(),
+            alias: None,
+            line: candidate.line,
+        });
+    }
+    DataPath {
+        id: candidate.id.clone(),
+        kind: candidate.kind,
+        operation: candidate.operation.clone(),
+        target: target_of(candidate),
+        file: candidate.file.clone(),
+        line: candidate.line,
+        symbol: candidate.symbol.clone(),
+        verdict,
+        evidence,
+        tables,
+    }
+}
+
+/// Decides every candidate of an extraction.
+pub fn decide_all(extraction: Extraction, taxonomy: &Taxonomy) -> ScanResult {
+    let mut paths: Vec<DataPath> = extraction.candidates.iter().map(|c| decide(c, taxonomy)).collect();
+    paths.sort_by(|a, b| (&a.file, &a.id).cmp(&(&b.file, &b.id)));
+    ScanResult {
+        paths,
+        not_analysable: extraction.not_analysable,
+        files_scanned: extraction.files_scanned,
+    }
+}

@@ -1,0 +1,58 @@
+//! The table taxonomy scoping judges against: which tables hold tenant data,
+//! through which columns, and which are global.
+
+use std::collections::BTreeMap;
+
+/// How a table relates to tenants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TableClass {
+    /// Rows belong to a tenant through one of these columns
+    /// (`organization_id`, `project_id`, or e.g. `user_id`).
+    Tenant {
+        /// Scope columns; a constraint on any one of them scopes the table.
+        keys: Vec<String>,
+    },
+    /// Rows belong to a tenant through a parent row: `alert_history.alert_rule_id`
+    /// → `alert_rules.id`.
+    Child {
+        /// The parent table.
+        parent: String,
+        /// The column holding the parent's id.
+        via: String,
+    },
+    /// Shared by every tenant by design.
+    Global,
+}
+
+/// Every table the inventory declares, and the default tenancy keys.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Taxonomy {
+    /// Column names that identify a tenant (default `organization_id`, `project_id`).
+    pub tenancy_keys: Vec<String>,
+    tables: BTreeMap<String, TableClass>,
+}
+
+impl Taxonomy {
+    /// A taxonomy with these tenancy keys and no tables.
+    pub fn new(tenancy_keys: Vec<String>) -> Self {
+        Taxonomy {
+            tenancy_keys,
+            tables: BTreeMap::new(),
+        }
+    }
+
+    /// Declares `table`; a later declaration replaces an earlier one.
+    pub fn insert(&mut self, table: impl Into<String>, class: TableClass) {
+        self.tables.insert(table.into(), class);
+    }
+
+    /// How `table` is declared, if it is.
+    pub fn class(&self, table: &str) -> Option<&TableClass> {
+        self.tables.get(table)
+    }
+
+    /// Every declared table, by name.
+    pub fn tables(&self) -> impl Iterator<Item = (&str, &TableClass)> {
+        self.tables.iter().map(|(name, class)| (name.as_str(), class))
+    }
+}
