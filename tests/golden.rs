@@ -7,7 +7,10 @@ use std::path::Path;
 use tenant_audit::{extract, inventory, render, scope};
 
 fn render_fixture(name: &str) -> String {
-    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name).join("inventory.yaml");
+    let config = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+        .join("inventory.yaml");
     let inventory = inventory::load(&config).expect("the fixture inventory is valid");
     let extraction = extract::scan(&inventory.selection).expect("the fixture sources are readable");
     let audit = inventory::merge(scope::decide_all(extraction, &inventory.taxonomy), &inventory);

@@ -377,7 +377,7 @@ fn call_helper_inline_is_followed() {
     assert_verdict(
         "db.selectFrom('dashboards').selectAll().$call(scopeToOrg)",
         Unknown,
-        &["$call(scopeToOrg)"],
+        &["scopeToOrg(…) receives the query"],
     );
 }
 
@@ -425,4 +425,115 @@ fn ids_carry_symbol_kind_operation_target_and_ordinal() {
             "src/spec.ts::AlertsService.checkRule::kysely.select::plans#2",
         ]
     );
+}
+
+#[test]
+fn same_file_helper_wrapping_the_builder_scopes_it() {
+    assert_verdict(
+        "function scopeToOrg<QB extends SelectQueryBuilder<DB, 'dashboards', any>>(qb: QB, orgId: string): QB {
+           return qb.where('organization_id', '=', orgId) as QB;
+         }
+         export async function listDashboards(orgId: string) {
+           return scopeToOrg(db.selectFrom('dashboards').selectAll(), orgId).orderBy('name').execute();
+         }",
+        Scoped,
+        &["in helper `scopeToOrg`"],
+    );
+}
+
+#[test]
+fn same_file_helper_applied_with_call_scopes_it() {
+    let source = "const scopeToOrg = (qb, orgId) => qb.where('organization_id', '=', orgId);
+         async function get(orgId: string, id: string) {
+           return db.selectFrom('dashboards').selectAll().where('id', '=', id).$call((qb) => scopeToOrg(qb, orgId)).executeTakeFirst();
+         }";
+    assert_verdict(source, Scoped, &["in helper `scopeToOrg`"]);
+}
+
+#[test]
+fn helper_that_adds_no_tenant_constraint_does_not_scope() {
+    assert_verdict(
+        "function paginate(qb, page) { return qb.limit(50).offset(page * 50); }
+         async function list() { return paginate(db.selectFrom('dashboards').selectAll(), 2).execute(); }",
+        Unscoped,
+        &["no tenant constraint on dashboards"],
+    );
+}
+
+#[test]
+fn builder_passed_to_an_unknown_function_is_unknown() {
+    assert_verdict(
+        "import { scopeToProject } from './scoping';
+         async function list(projectId: string) {
+           return scopeToProject(db.selectFrom('logs').selectAll(), projectId).execute();
+         }",
+        Unknown,
+        &["scopeToProject(…) receives the query"],
+    );
+}
+
+#[test]
+fn executed_query_passed_on_is_not_a_helper() {
+    assert_verdict(
+        "async function list(orgId: string) {
+           return wrapRows(await db.selectFrom('dashboards').selectAll().where('organization_id', '=', orgId).execute());
+         }",
+        Scoped,
+        &["organization_id"],
+    );
+}
+
+#[test]
+fn helpers_from_other_files_come_from_the_inventory() {
+    let mut taxonomy = support::taxonomy();
+    taxonomy.insert_helper("scopeToProject", "project_id");
+    let source = "async function list(projectId: string) {
+           return scopeToProject(db.selectFrom('logs').selectAll(), projectId).execute();
+         }";
+    let path = support::only_path_with(source, &taxonomy);
+    assert_eq!(path.verdict, Scoped, "{}", path.evidence);
+    assert!(path
+        .evidence
+        .contains("scoping helper `scopeToProject` (inventory: enforces project_id)"));
+}
+
+#[test]
+fn exists_with_a_correlated_scoped_subquery_scopes_the_outer_table() {
+    let found = paths(
+        "db.selectFrom('alert_history as h').selectAll()
+           .where((eb) => eb.exists(eb.selectFrom('alert_rules as r').whereRef('r.id', '=', 'h.alert_rule_id').where('r.organization_id', '=', orgId)))",
+    );
+    let outer = found.iter().find(|p| p.target == "alert_history").unwrap();
+    assert_eq!(outer.verdict, Scoped, "{}", outer.evidence);
+}
+
+#[test]
+fn exists_with_an_unscoped_subquery_does_not_scope() {
+    let found = paths(
+        "db.selectFrom('alert_history as h').selectAll()
+           .where((eb) => eb.exists(eb.selectFrom('alert_rules as r').whereRef('r.id', '=', 'h.alert_rule_id').where('r.enabled', '=', true)))",
+    );
+    let outer = found.iter().find(|p| p.target == "alert_history").unwrap();
+    assert_eq!(outer.verdict, Unscoped, "{}", outer.evidence);
+}
+
+#[test]
+fn merge_needs_both_target_and_source_constrained() {
+    assert_verdict(
+        "db.mergeInto('usage_records as t').using('usage_records as s', 's.id', 't.id')
+           .whenMatched().thenUpdateSet({ quantity: 1 }).execute()",
+        Unscoped,
+        &["no tenant constraint on usage_records"],
+    );
+}
+
+#[test]
+fn writing_cte_is_a_path_like_any_other_write() {
+    let found = paths(
+        "db.with('gone', (qb) => qb.deleteFrom('saved_searches').where('id', '=', id).returning('id'))
+           .selectFrom('gone').selectAll().execute()",
+    );
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].operation, "delete");
+    assert_eq!(found[0].verdict, Unscoped);
 }

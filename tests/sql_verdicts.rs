@@ -112,7 +112,9 @@ fn global_tables_are_not_tenant() {
 
 #[test]
 fn fragments_without_tables_are_not_paths() {
-    assert!(paths("db.selectFrom('plans').select(sql`now()`.as('at'))").iter().all(|p| p.kind.as_str() == "kysely"));
+    assert!(paths("db.selectFrom('plans').select(sql`now()`.as('at'))")
+        .iter()
+        .all(|p| p.kind.as_str() == "kysely"));
 }
 
 #[test]
@@ -122,4 +124,29 @@ fn cte_names_are_not_tables() {
     );
     assert_eq!(path.target, "logs");
     assert_eq!(path.verdict, Scoped, "{}", path.evidence);
+}
+
+#[test]
+fn sql_raw_with_a_literal_is_read_as_sql() {
+    assert_verdict(
+        "await sql.raw('SELECT * FROM projects WHERE id = 1').execute(db);",
+        Unscoped,
+        &["no tenant constraint on projects"],
+    );
+}
+
+#[test]
+fn executed_sql_raw_with_a_computed_string_is_unknown() {
+    let path = only_path("await sql.raw(buildReport(kind)).execute(db);");
+    assert_eq!(path.verdict, Unknown);
+    assert_eq!(path.target, "?");
+}
+
+#[test]
+fn tautology_on_a_parameter_is_not_a_constraint() {
+    assert_verdict(
+        "sql`SELECT * FROM projects WHERE ${orgId}::uuid IS NOT NULL AND name = ${name}`",
+        Unscoped,
+        &["no tenant constraint on projects"],
+    );
 }

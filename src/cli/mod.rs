@@ -88,7 +88,7 @@ pub fn run(cli: &Cli) -> Result<i32> {
             let mut findings = audit.findings.clone();
             if let Some(drift) = drift(&out, &rendered)? {
                 findings.push(drift);
-                findings.sort_by(|a, b| (a.severity, a.code, &a.location).cmp(&(b.severity, b.code, &b.location)));
+                inventory::sort_findings(&mut findings);
             }
             match format {
                 Format::Text => print(&report::findings_text(&audit, &findings))?,

@@ -189,9 +189,28 @@ pub struct Query {
     pub operation: Operation,
     /// Tables named by the builder (`selectFrom(['a', 'b'])` names two).
     pub tables: Vec<TableRef>,
-    /// Chained calls in source order.
+    /// Chained calls in source order. A call that wraps the builder in a
+    /// plain function (`scopeToOrg(db.selectFrom(...), orgId)`) is the step
+    /// `$helper` with the function name and the argument position.
     pub steps: Vec<Step>,
+    /// Functions of the same file that take a builder and return it with
+    /// more calls chained on (`function scopeToOrg(qb, orgId) { return qb.where(...) }`).
+    pub helpers: Vec<Helper>,
 }
+
+/// A same-file function that returns a builder it was given, with calls added.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Helper {
+    /// Function name.
+    pub name: String,
+    /// Parameter names.
+    pub params: Vec<String>,
+    /// The returned expression.
+    pub body: Expr,
+}
+
+/// The pseudo-method of a step that passes the builder to a plain function.
+pub const HELPER_STEP: &str = "$helper";
 
 /// A raw SQL statement from a `sql` tagged template, read as far as tenant
 /// scoping needs: which tables, and which comparisons constrain them.

@@ -130,7 +130,8 @@ fn lower_object(node: Node, source: &[u8]) -> Vec<Prop> {
     props
 }
 
-fn lower_function(node: Node, source: &[u8]) -> Expr {
+/// Lowers a function node into [`Expr::Function`] (or opaque when it has no body).
+pub fn lower_function(node: Node, source: &[u8]) -> Expr {
     let params = parameter_names(node, source);
     let Some(body) = node.child_by_field_name("body") else {
         return Expr::Opaque(snippet(node, source));

@@ -28,7 +28,7 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum ExtractError {
     /// A configured source root does not exist.
-    #[error("source root {path} does not exist; fix `source.roots` in the inventory")]
+    #[error("source root {path} does not exist; fix `sources.roots` in the inventory")]
     RootMissing {
         /// The missing folder.
         path: PathBuf,

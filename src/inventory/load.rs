@@ -142,26 +142,43 @@ fn validate(raw: RawInventory, path: &Path, text: &str) -> Result<Inventory, Con
     }
 
     let mut taxonomy = Taxonomy::new(raw.tenancy_keys.clone());
-    let mut declared: HashMap<String, String> = HashMap::new();
-    let mut declarations = Vec::new();
-    let mut declare = |name: &str, key: String, error: &mut dyn FnMut(String, &'static str, String, &str)| {
-        if let Some(first) = declared.get(name) {
-            error(
+    // A table declared twice is reported at the later declaration in the
+    // file, whichever groups the two are in; only the first one counts.
+    let mut declarations_in_file: Vec<(usize, usize, &str, String)> = Vec::new();
+    for (group, names) in [
+        (
+            "tenant",
+            raw.tables.tenant.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
+        ),
+        ("child", raw.tables.child.iter().map(|t| t.name.as_str()).collect()),
+        ("global", raw.tables.global.iter().map(|t| t.name.as_str()).collect()),
+    ] {
+        for (i, name) in names.into_iter().enumerate() {
+            let key = format!("tables.{group}[{i}].name");
+            let (line, column) = locator.find(&key);
+            declarations_in_file.push((line, column, name, key));
+        }
+    }
+    declarations_in_file.sort();
+    let mut first_declaration: HashMap<&str, (usize, usize, String)> = HashMap::new();
+    for (line, column, name, key) in declarations_in_file {
+        match first_declaration.get(name) {
+            Some((first_line, first_column, _)) => error(
                 key,
                 "duplicate-table",
-                format!("table `{name}` is declared twice (first at {first})"),
+                format!("table `{name}` is declared twice (first at line {first_line}:{first_column})"),
                 "keep one declaration: a table is tenant, child or global, not two of them",
-            );
-            false
-        } else {
-            let (line, column) = locator.find(&key);
-            declared.insert(name.to_string(), format!("line {line}:{column}"));
-            true
+            ),
+            None => {
+                first_declaration.insert(name, (line, column, key));
+            }
         }
-    };
+    }
+    let is_first = |name: &str, key: String| first_declaration.get(name).is_some_and(|(_, _, first)| *first == key);
+    let mut declarations = Vec::new();
     for (i, table) in raw.tables.tenant.iter().enumerate() {
         let key = format!("tables.tenant[{i}]");
-        if !declare(&table.name, format!("{key}.name"), &mut error) {
+        if !is_first(&table.name, format!("{key}.name")) {
             continue;
         }
         let keys = table.scope.clone().unwrap_or_else(|| raw.tenancy_keys.clone());
@@ -182,7 +199,7 @@ fn validate(raw: RawInventory, path: &Path, text: &str) -> Result<Inventory, Con
     }
     for (i, table) in raw.tables.child.iter().enumerate() {
         let key = format!("tables.child[{i}]");
-        if !declare(&table.name, format!("{key}.name"), &mut error) {
+        if !is_first(&table.name, format!("{key}.name")) {
             continue;
         }
         let class = TableClass::Child {
@@ -198,7 +215,7 @@ fn validate(raw: RawInventory, path: &Path, text: &str) -> Result<Inventory, Con
     }
     for (i, table) in raw.tables.global.iter().enumerate() {
         let key = format!("tables.global[{i}]");
-        if !declare(&table.name, format!("{key}.name"), &mut error) {
+        if !is_first(&table.name, format!("{key}.name")) {
             continue;
         }
         if table.reason.trim().is_empty() {
@@ -229,6 +246,19 @@ fn validate(raw: RawInventory, path: &Path, text: &str) -> Result<Inventory, Con
                 "declare the parent under tables.tenant or tables.child",
             ),
         }
+    }
+
+    for (i, helper) in raw.scoping_helpers.iter().enumerate() {
+        if helper.name.trim().is_empty() || helper.key.trim().is_empty() {
+            error(
+                format!("scoping_helpers[{i}]"),
+                "bad-helper",
+                "a scoping helper needs a `name` and the `key` it enforces".to_string(),
+                "e.g. `{ name: scopeToProject, key: project_id }`",
+            );
+            continue;
+        }
+        taxonomy.insert_helper(helper.name.trim(), helper.key.trim());
     }
 
     let mut entries = Vec::new();

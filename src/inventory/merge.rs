@@ -218,13 +218,31 @@ pub fn merge(scan: ScanResult, inventory: &Inventory) -> Audit {
         });
     }
 
-    findings.sort_by(|a, b| (a.severity, a.code, &a.location).cmp(&(b.severity, b.code, &b.location)));
+    sort_findings(&mut findings);
     Audit {
         paths,
         findings,
         not_analysable: scan.not_analysable,
         files_scanned: scan.files_scanned,
     }
+}
+
+/// Orders findings errors first, then by code, file, and line and column as
+/// numbers (so line 10 comes after line 2).
+pub fn sort_findings(findings: &mut [Finding]) {
+    fn location_key(location: &str) -> (String, usize, usize) {
+        let mut parts = location.rsplitn(3, ':');
+        let (c, l, f) = (parts.next(), parts.next(), parts.next());
+        let number = |s: Option<&str>| s.and_then(|s| s.trim().parse::<usize>().ok());
+        match (f, number(l), number(c)) {
+            (Some(file), Some(line), Some(column)) => (file.to_string(), line, column),
+            _ => match (l, number(c)) {
+                (Some(file), Some(line)) => (file.to_string(), line, 0),
+                _ => (location.to_string(), 0, 0),
+            },
+        }
+    }
+    findings.sort_by_cached_key(|f| (f.severity, f.code, location_key(&f.location)));
 }
 
 fn unclassified(path: &DataPath) -> Finding {
@@ -247,14 +265,18 @@ pub fn stanza(path: &DataPath) -> String {
     )
 }
 
-/// Quotes a YAML scalar when it needs quoting (ids contain `<` and `#`).
+/// Quotes a YAML scalar only when plain style would change its meaning. Ids
+/// never hold spaces, so only a leading indicator character can.
 fn yaml_scalar(value: &str) -> String {
-    let plain = value
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '.' | '_' | '-' | ':'));
-    if plain {
-        value.to_string()
-    } else {
+    let needs_quotes = value.is_empty()
+        || value.starts_with([
+            '?', '-', ':', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', '\'', '"', '%', '@', '`',
+        ])
+        || value.contains(": ")
+        || value.contains(" #");
+    if needs_quotes {
         format!("'{}'", value.replace('\'', "''"))
+    } else {
+        value.to_string()
     }
 }

@@ -8,7 +8,7 @@ mod merge;
 mod raw;
 
 pub use load::{is_path_id, load, DEFAULT_CONFIG, DEFAULT_OUTPUT};
-pub use merge::{merge, Audit, AuditedPath, Finding, FindingCode, Severity, Status};
+pub use merge::{merge, sort_findings, Audit, AuditedPath, Finding, FindingCode, Severity, Status};
 pub use raw::{Classification, RawDocument as Document};
 
 use crate::extract::SourceSelection;

@@ -21,6 +21,9 @@ pub struct RawInventory {
     /// The table taxonomy.
     #[serde(default)]
     pub tables: RawTables,
+    /// Functions in other files that scope a query passed to them.
+    #[serde(default)]
+    pub scoping_helpers: Vec<RawScopingHelper>,
     /// Classifications of paths the code cannot prove scoped.
     #[serde(default)]
     pub paths: Vec<RawPathEntry>,
@@ -122,6 +125,17 @@ pub struct RawGlobalTable {
     pub name: String,
     /// Why it is shared by every tenant.
     pub reason: String,
+}
+
+/// A function that adds a tenant constraint to the query passed to it, e.g.
+/// `scopeToProject(qb, projectId)` defined in a shared module.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScopingHelper {
+    /// Function name as called.
+    pub name: String,
+    /// The tenant key it constrains.
+    pub key: String,
 }
 
 /// A classification.

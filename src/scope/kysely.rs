@@ -1,9 +1,9 @@
 //! Reduces a Kysely query to a [`Relation`].
 
 use super::relation::{Constraint, Edge, InsertCheck, Relation, Table};
-use super::taxonomy::{TableClass, Taxonomy};
-use super::{class_of, judge_query};
-use crate::extract::ir::{split_alias, Callee, Expr, Prop, Query, TableRef};
+use super::taxonomy::TableClass;
+use super::{class_of, judge_query, Context};
+use crate::extract::ir::{split_alias, Callee, Expr, Prop, Query, TableRef, HELPER_STEP};
 use crate::model::Verdict;
 
 /// Join methods and whether they keep rows of the left side that match nothing.
@@ -19,9 +19,11 @@ const JOINS: &[(&str, bool)] = &[
 ];
 
 /// Builds the relation for `query`.
-pub fn relation(query: &Query, taxonomy: &Taxonomy) -> Relation {
+pub fn relation(query: &Query, cx: Context) -> Relation {
+    let cx = cx.with_helpers(&query.helpers);
     let mut builder = Builder {
-        taxonomy,
+        cx,
+        unqualified_scope: None,
         relation: Relation::default(),
         filters: 0,
         id_filters: 0,
@@ -48,7 +50,10 @@ pub fn relation(query: &Query, taxonomy: &Taxonomy) -> Relation {
 }
 
 struct Builder<'t> {
-    taxonomy: &'t Taxonomy,
+    cx: Context<'t>,
+    /// While reading a subquery merged into this relation (`eb.exists(...)`),
+    /// the indices of its tables: unqualified columns resolve there first.
+    unqualified_scope: Option<std::ops::Range<usize>>,
     relation: Relation,
     filters: usize,
     id_filters: usize,
@@ -67,7 +72,7 @@ impl Builder<'_> {
         };
         let class = name
             .as_deref()
-            .map(|n| class_of(n, self.taxonomy))
+            .map(|n| class_of(n, self.cx.taxonomy))
             .unwrap_or(TableClass::Global);
         self.relation.tables.push(Table {
             name,
@@ -75,6 +80,7 @@ impl Builder<'_> {
             dynamic_text,
             class,
             joined_by,
+            filter_only: false,
         });
         Some(self.relation.tables.len() - 1)
     }
@@ -88,7 +94,17 @@ impl Builder<'_> {
                 let condition = Some(format!("`$if({})`", args.first().map(expr_text).unwrap_or_default()));
                 self.callback_chain(args.get(1), condition.or(guard), query, text);
             }
-            "$call" => self.callback_chain(args.first(), guard, query, text),
+            "$call" => match args.first() {
+                // `$call(scopeToOrg)`: the helper gets the builder as its first argument.
+                Some(Expr::Ref(name)) => self.apply_helper(name, 0, guard, query, text, 0),
+                callback => self.callback_chain(callback, guard, query, text),
+            },
+            HELPER_STEP => {
+                if let [Expr::Str(name), Expr::Number(position)] = args {
+                    let position = position.parse().unwrap_or(0);
+                    self.apply_helper(name, position, guard, query, text, 0);
+                }
+            }
             "values" if query.operation.inserts() => self.values(args.first()),
             "expression" if query.operation.inserts() => self.insert_select(query, args.first()),
             "using" | "from" => {
@@ -138,10 +154,7 @@ impl Builder<'_> {
     }
 
     fn edge(&mut self, left: &str, right: &str, text: &str, condition: Option<String>, restricts_only: Option<usize>) {
-        let (Some(l), Some(r)) = (
-            self.relation.resolve(left).into_iter().next(),
-            self.relation.resolve(right).into_iter().next(),
-        ) else {
+        let (Some(l), Some(r)) = (self.resolve(left), self.resolve(right)) else {
             return;
         };
         self.relation.edges.push(Edge {
@@ -185,7 +198,7 @@ impl Builder<'_> {
         condition: Option<String>,
         restricts_only: Option<usize>,
     ) {
-        let Some((table, name)) = self.relation.resolve(column).into_iter().next() else {
+        let Some((table, name)) = self.resolve(column) else {
             return;
         };
         let op = op.to_ascii_lowercase();
@@ -204,7 +217,7 @@ impl Builder<'_> {
             return;
         }
         let evidence = format!("`{text}`");
-        match value_strength(value, self.taxonomy) {
+        match value_strength(value, self.cx) {
             Strength::Caller if is_key => self.constrain(table, condition, evidence, restricts_only),
             Strength::Caller => {
                 // A child's parent id from the caller proves nothing about the tenant.
@@ -286,6 +299,7 @@ impl Builder<'_> {
             ("cmpr", [Expr::Str(column), Expr::Str(op), value]) => {
                 self.comparison(column, op, value, text, condition, restricts_only)
             }
+            ("exists", [Expr::Query(subquery)]) => self.semi_join(subquery, condition, text),
             ("not", _) | ("between", _) | ("betweenSymmetric", _) => {}
             _ => self.relation.opaque.push(text.clone()),
         }
@@ -306,13 +320,17 @@ impl Builder<'_> {
         }
     }
 
-    /// `$if(cond, qb => qb.where(...))`, `$call(qb => helper(qb))`.
+    /// `$if(cond, qb => qb.where(...))`, `$call(qb => helper(qb, orgId))`.
     fn callback_chain(&mut self, callback: Option<&Expr>, condition: Option<String>, query: &Query, text: &str) {
         let Some(Expr::Function { params, body }) = callback else {
             self.relation.opaque.push(text.to_string());
             return;
         };
         let param = params.first().cloned().unwrap_or_default();
+        if let Some((name, position)) = helper_applied_to(body, &param) {
+            self.apply_helper(&name, position, condition, query, text, 0);
+            return;
+        }
         match flatten_chain(body, &param) {
             Some(calls) => {
                 for (method, args, call_text) in calls {
@@ -321,6 +339,97 @@ impl Builder<'_> {
             }
             None => self.relation.opaque.push(text.to_string()),
         }
+    }
+
+    /// The builder passed to function `name` at argument `position`: a
+    /// same-file helper is read like the calls it adds; a helper listed in the
+    /// inventory enforces its key; anything else fails closed.
+    fn apply_helper(
+        &mut self,
+        name: &str,
+        position: usize,
+        condition: Option<String>,
+        query: &Query,
+        text: &str,
+        depth: usize,
+    ) {
+        const MAX_HELPER_DEPTH: usize = 4;
+        if let Some(helper) = self
+            .cx
+            .helpers
+            .iter()
+            .find(|h| h.name == name)
+            .filter(|_| depth < MAX_HELPER_DEPTH)
+        {
+            let Some(param) = helper.params.get(position) else {
+                self.relation.opaque.push(text.to_string());
+                return;
+            };
+            if let Some((inner, inner_position)) = helper_applied_to(&helper.body, param) {
+                return self.apply_helper(&inner, inner_position, condition, query, text, depth + 1);
+            }
+            match flatten_chain(&helper.body, param) {
+                Some(calls) => {
+                    for (method, args, call_text) in calls {
+                        let via = format!("{call_text}` in helper `{name}");
+                        self.step(&method, &args, &via, condition.clone(), query);
+                    }
+                }
+                None => self.relation.opaque.push(format!("{name}(…)")),
+            }
+            return;
+        }
+        if let Some(key) = self.cx.taxonomy.helper_key(name) {
+            let key = key.to_string();
+            let table = (0..self.relation.tables.len()).find(|&i| self.relation.is_key(i, &key));
+            match table {
+                Some(table) => self.constrain(
+                    table,
+                    condition,
+                    format!("scoping helper `{name}` (inventory: enforces {key})"),
+                    None,
+                ),
+                None => self.relation.other_filters.push(format!(
+                    "scoping helper `{name}` enforces {key}, which is not a tenant key of the tables here"
+                )),
+            }
+            return;
+        }
+        self.relation.opaque.push(format!("{name}(…) receives the query"));
+    }
+
+    /// Unqualified columns resolve among a merged subquery's own tables first.
+    fn resolve(&self, column: &str) -> Option<(usize, String)> {
+        match &self.unqualified_scope {
+            Some(range) if !column.contains('.') => {
+                let owner = range
+                    .clone()
+                    .find(|&i| self.relation.is_key(i, column))
+                    .unwrap_or(range.start);
+                Some((owner, column.to_string()))
+            }
+            _ => self.relation.resolve(column).into_iter().next(),
+        }
+    }
+
+    /// `eb.exists(subquery)`: a semi-join. The subquery's tables filter this
+    /// query's rows without returning any, so they need no binding of their
+    /// own, but a bound subquery table correlated with an outer table binds it.
+    fn semi_join(&mut self, subquery: &Query, condition: Option<String>, text: &str) {
+        let start = self.relation.tables.len();
+        for table in &subquery.tables {
+            if let Some(index) = self.add_table(table, Some(text.to_string())) {
+                self.relation.tables[index].filter_only = true;
+            }
+        }
+        let outer_scope = self.unqualified_scope.replace(start..self.relation.tables.len());
+        let filters = (self.filters, self.id_filters);
+        for step in &subquery.steps {
+            let guard = condition.clone().or(step.guard.clone());
+            self.step(step.method.as_str(), &step.args, &step.text, guard, subquery);
+        }
+        (self.filters, self.id_filters) = filters;
+        self.unqualified_scope = outer_scope;
     }
 
     /// `.values(...)` of an insert: which rows carry a tenant key of the target.
@@ -361,7 +470,7 @@ impl Builder<'_> {
             .collect();
         let key = columns.iter().find(|c| self.relation.is_key(0, c)).cloned();
         self.relation.insert = Some(match (key, value) {
-            (Some(key), Some(Expr::Query(select))) => match judge_query(select, self.taxonomy).0 {
+            (Some(key), Some(Expr::Query(select))) => match judge_query(select, self.cx).0 {
                 Verdict::Scoped => InsertCheck::Carries(format!("{key} copied from a tenant-scoped select")),
                 verdict => InsertCheck::Unreadable(format!("{key} copied from a select that is {verdict}")),
             },
@@ -454,7 +563,7 @@ enum Strength {
     Opaque,
 }
 
-fn value_strength(value: &Expr, taxonomy: &Taxonomy) -> Strength {
+fn value_strength(value: &Expr, cx: Context) -> Strength {
     match value {
         Expr::Ref(_) | Expr::Resolved { .. } => Strength::Caller,
         Expr::Call { callee, .. } => match callee {
@@ -465,7 +574,7 @@ fn value_strength(value: &Expr, taxonomy: &Taxonomy) -> Strength {
         Expr::Str(_) | Expr::Number(_) | Expr::Bool(_) | Expr::Null => Strength::Literal,
         Expr::Array(items) if items.is_empty() => Strength::Literal,
         Expr::Array(items) => {
-            let strengths: Vec<Strength> = items.iter().map(|i| value_strength(i, taxonomy)).collect();
+            let strengths: Vec<Strength> = items.iter().map(|i| value_strength(i, cx)).collect();
             if strengths.iter().all(|s| matches!(s, Strength::Caller)) {
                 Strength::Caller
             } else if strengths.iter().any(|s| matches!(s, Strength::Opaque)) {
@@ -474,13 +583,13 @@ fn value_strength(value: &Expr, taxonomy: &Taxonomy) -> Strength {
                 Strength::Literal
             }
         }
-        Expr::Query(query) => subquery_strength(query, taxonomy),
+        Expr::Query(query) => subquery_strength(query, cx),
         Expr::Function { body, .. } => match body.as_ref() {
-            Expr::Query(query) => subquery_strength(query, taxonomy),
+            Expr::Query(query) => subquery_strength(query, cx),
             _ => Strength::Opaque,
         },
         Expr::OneOf(alternatives) => {
-            let strengths: Vec<Strength> = alternatives.iter().map(|a| value_strength(a, taxonomy)).collect();
+            let strengths: Vec<Strength> = alternatives.iter().map(|a| value_strength(a, cx)).collect();
             if strengths.iter().all(|s| matches!(s, Strength::Caller)) {
                 Strength::Caller
             } else {
@@ -491,7 +600,7 @@ fn value_strength(value: &Expr, taxonomy: &Taxonomy) -> Strength {
     }
 }
 
-fn subquery_strength(query: &Query, taxonomy: &Taxonomy) -> Strength {
+fn subquery_strength(query: &Query, cx: Context) -> Strength {
     let table = query
         .tables
         .iter()
@@ -500,7 +609,7 @@ fn subquery_strength(query: &Query, taxonomy: &Taxonomy) -> Strength {
             _ => None,
         })
         .unwrap_or_else(|| "?".to_string());
-    let (verdict, _) = judge_query(query, taxonomy);
+    let (verdict, _) = judge_query(query, cx);
     match verdict {
         Verdict::Scoped => Strength::ScopedSubquery(format!("subquery on {table} is tenant-scoped")),
         Verdict::Conditional => {
@@ -509,6 +618,20 @@ fn subquery_strength(query: &Query, taxonomy: &Taxonomy) -> Strength {
         Verdict::Unknown => Strength::Opaque,
         verdict => Strength::Unscoped(format!("subquery on {table} is {verdict}")),
     }
+}
+
+/// `helper(qb, orgId)` where `qb` is `param` → the helper's name and position.
+fn helper_applied_to(body: &Expr, param: &str) -> Option<(String, usize)> {
+    let Expr::Call {
+        callee: Callee::Function(name),
+        args,
+        ..
+    } = body
+    else {
+        return None;
+    };
+    let position = args.iter().position(|a| matches!(a, Expr::Ref(r) if r == param))?;
+    Some((name.clone(), position))
 }
 
 /// `qb.where(...).on(...)` rooted at `param` → the calls in order.

@@ -9,7 +9,7 @@ mod taxonomy;
 
 pub use taxonomy::{TableClass, Taxonomy};
 
-use crate::extract::ir::{Access, Candidate, Query};
+use crate::extract::ir::{Access, Candidate, Helper, Query};
 use crate::extract::{target_of, Extraction};
 use crate::model::{DataPath, ScanResult, TableUse, Verdict};
 
@@ -21,16 +21,38 @@ fn class_of(table: &str, taxonomy: &Taxonomy) -> TableClass {
     })
 }
 
+/// What every rule reads besides the code: the taxonomy, and the same-file
+/// helpers of the query being judged (subqueries see their outer query's).
+#[derive(Clone, Copy)]
+struct Context<'a> {
+    taxonomy: &'a Taxonomy,
+    helpers: &'a [Helper],
+}
+
+impl<'a> Context<'a> {
+    /// `helpers` when there are any, else the ones already in context.
+    fn with_helpers(self, helpers: &'a [Helper]) -> Self {
+        if helpers.is_empty() {
+            self
+        } else {
+            Context { helpers, ..self }
+        }
+    }
+}
+
 /// Verdict and evidence for a Kysely query (also used for subqueries).
-fn judge_query(query: &Query, taxonomy: &Taxonomy) -> (Verdict, String) {
-    let relation = kysely::relation(query, taxonomy);
+fn judge_query(query: &Query, cx: Context) -> (Verdict, String) {
+    let relation = kysely::relation(query, cx);
     relation::judge(&relation, query.operation.inserts())
 }
 
 /// Decides the verdict of one candidate.
 pub fn decide(candidate: &Candidate, taxonomy: &Taxonomy) -> DataPath {
     let (relation, inserts) = match &candidate.access {
-        Access::Kysely(query) => (kysely::relation(query, taxonomy), query.operation.inserts()),
+        Access::Kysely(query) => {
+            let cx = Context { taxonomy, helpers: &[] };
+            (kysely::relation(query, cx), query.operation.inserts())
+        }
         Access::Sql(statement) => (sql::relation(statement, taxonomy), statement.operation == "insert"),
     };
     let (verdict, evidence) = relation::judge(&relation, inserts);

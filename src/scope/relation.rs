@@ -21,6 +21,9 @@ pub struct Table {
     pub class: TableClass,
     /// How it entered the query (`innerJoin('projects', ...)`), for joined tables.
     pub joined_by: Option<String>,
+    /// Only filters the path's rows (a table of an `exists` subquery): it
+    /// returns nothing, so it needs no tenant binding of its own.
+    pub filter_only: bool,
 }
 
 /// A comparison of a tenant key with a value that scopes it.
@@ -134,7 +137,7 @@ pub fn judge(relation: &Relation, operation_writes_rows: bool) -> (Verdict, Stri
         );
     }
     let relevant: Vec<usize> = (0..relation.tables.len())
-        .filter(|&i| relation.tables[i].class != TableClass::Global)
+        .filter(|&i| relation.tables[i].class != TableClass::Global && !relation.tables[i].filter_only)
         .collect();
     if relevant.is_empty() {
         let names = relation

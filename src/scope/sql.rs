@@ -16,6 +16,7 @@ pub fn relation(statement: &SqlStatement, taxonomy: &Taxonomy) -> Relation {
                 dynamic_text: None,
                 class: class_of(name, taxonomy),
                 joined_by: None,
+                filter_only: false,
             }),
             TableRef::Dynamic { text, .. } => relation.tables.push(Table {
                 name: None,
@@ -23,6 +24,7 @@ pub fn relation(statement: &SqlStatement, taxonomy: &Taxonomy) -> Relation {
                 dynamic_text: Some(text.clone()),
                 class: TableClass::Global,
                 joined_by: None,
+                filter_only: false,
             }),
             TableRef::Derived { .. } => {}
         }

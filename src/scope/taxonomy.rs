@@ -30,6 +30,8 @@ pub struct Taxonomy {
     /// Column names that identify a tenant (default `organization_id`, `project_id`).
     pub tenancy_keys: Vec<String>,
     tables: BTreeMap<String, TableClass>,
+    /// Scoping helpers from other files: function name → the key it enforces.
+    helpers: BTreeMap<String, String>,
 }
 
 impl Taxonomy {
@@ -38,6 +40,7 @@ impl Taxonomy {
         Taxonomy {
             tenancy_keys,
             tables: BTreeMap::new(),
+            helpers: BTreeMap::new(),
         }
     }
 
@@ -49,6 +52,16 @@ impl Taxonomy {
     /// How `table` is declared, if it is.
     pub fn class(&self, table: &str) -> Option<&TableClass> {
         self.tables.get(table)
+    }
+
+    /// Declares `name` a scoping helper: passing a query to it constrains `key`.
+    pub fn insert_helper(&mut self, name: impl Into<String>, key: impl Into<String>) {
+        self.helpers.insert(name.into(), key.into());
+    }
+
+    /// The key scoping helper `name` enforces, if it is declared.
+    pub fn helper_key(&self, name: &str) -> Option<&str> {
+        self.helpers.get(name).map(String::as_str)
     }
 
     /// Every declared table, by name.

@@ -35,10 +35,21 @@ pub fn taxonomy() -> Taxonomy {
 
 /// Every path in a TypeScript snippet, with verdicts.
 pub fn paths(source: &str) -> Vec<DataPath> {
+    paths_with(source, &taxonomy())
+}
+
+/// Every path in a TypeScript snippet, judged against `taxonomy`.
+pub fn paths_with(source: &str, taxonomy: &Taxonomy) -> Vec<DataPath> {
     let (candidates, problems) = extract_source(source.as_bytes(), "src/spec.ts", Dialect::TypeScript);
     assert!(problems.is_empty(), "the snippet does not parse: {problems:?}");
-    let taxonomy = taxonomy();
-    candidates.iter().map(|c| decide(c, &taxonomy)).collect()
+    candidates.iter().map(|c| decide(c, taxonomy)).collect()
+}
+
+/// The one path in a snippet, judged against `taxonomy`.
+pub fn only_path_with(source: &str, taxonomy: &Taxonomy) -> DataPath {
+    let mut found = paths_with(source, taxonomy);
+    assert_eq!(found.len(), 1, "expected exactly one path, found {found:#?}");
+    found.remove(0)
 }
 
 /// The one path in a snippet.

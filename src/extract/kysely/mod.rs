@@ -8,7 +8,7 @@
 //! return q.execute();
 //! ```
 
-use super::ir::{split_alias, Access, Candidate, Operation, Query, Step, TableRef};
+use super::ir::{split_alias, Access, Candidate, Expr, Helper, Operation, Query, Step, TableRef, HELPER_STEP};
 use super::lower::{lower, lower_arguments};
 use super::queries::{CompiledQuery, QueryExt};
 use super::symbols::enclosing_symbol;
@@ -29,16 +29,51 @@ pub fn extract(tree: &Tree, source: &[u8], file: &str, dialect: Dialect) -> Vec<
         return Vec::new();
     };
     let builder = query.capture_index("builder");
-    let mut candidates = Vec::new();
-    for root in query.nodes(tree.root_node(), source, builder) {
-        if let Some(candidate) = candidate(root, source, file) {
-            candidates.push(candidate);
-        }
+    let roots = query.nodes(tree.root_node(), source, builder);
+    if roots.is_empty() {
+        return Vec::new();
     }
-    candidates
+    let helpers = local_helpers(tree.root_node(), source);
+    roots
+        .into_iter()
+        .filter_map(|root| candidate(root, source, file, &helpers))
+        .collect()
 }
 
-fn candidate(root: Node, source: &[u8], file: &str) -> Option<Candidate> {
+/// Functions declared in the file (`function f(...)`, `const f = (...) =>`)
+/// whose result is one expression: the candidates for scoping helpers.
+fn local_helpers(root: Node, source: &[u8]) -> Vec<Helper> {
+    let mut helpers = Vec::new();
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        let (name, function) = match node.kind() {
+            "function_declaration" => (node.child_by_field_name("name"), Some(node)),
+            "variable_declarator" => (
+                node.child_by_field_name("name"),
+                node.child_by_field_name("value")
+                    .filter(|v| matches!(v.kind(), "arrow_function" | "function_expression" | "function")),
+            ),
+            _ => (None, None),
+        };
+        if let (Some(name), Some(function)) = (name, function) {
+            if let Expr::Function { params, body } = super::lower::lower_function(function, source) {
+                if !matches!(*body, Expr::Opaque(_)) {
+                    helpers.push(Helper {
+                        name: text(name, source).to_string(),
+                        params,
+                        body: *body,
+                    });
+                }
+            }
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    helpers.sort_by(|a, b| a.name.cmp(&b.name));
+    helpers
+}
+
+fn candidate(root: Node, source: &[u8], file: &str, helpers: &[Helper]) -> Option<Candidate> {
     let operation = builder_operation(root, source)?;
     let tables = builder_tables(root, source);
     if !tables.is_empty() && tables.iter().all(|t| matches!(t, TableRef::Derived { .. })) {
@@ -75,6 +110,7 @@ fn candidate(root: Node, source: &[u8], file: &str) -> Option<Candidate> {
             operation,
             tables,
             steps,
+            helpers: helpers.to_vec(),
         }),
     })
 }
@@ -106,6 +142,7 @@ pub fn inline_query(call: Node, source: &[u8]) -> Option<Query> {
                 operation,
                 tables: builder_tables(current, source),
                 steps,
+                helpers: Vec::new(),
             });
         }
         let function = unwrap_expression(current.child_by_field_name("function")?);
@@ -232,6 +269,18 @@ fn climb<'t>(start: Node<'t>, source: &[u8], stop: Option<Node<'t>>) -> (Vec<Ste
             break;
         }
         let Some(member) = wrapped_parent(current) else { break };
+        if member.kind() == "arguments" {
+            // `scopeToOrg(db.selectFrom(...), orgId)`: a plain function takes the
+            // builder before it runs; what it adds is decided by scoping.
+            match helper_call(member, current, &steps, source) {
+                Some((call, step)) => {
+                    steps.push(step);
+                    current = call;
+                    continue;
+                }
+                None => break,
+            }
+        }
         if member.kind() != "member_expression" {
             break;
         }
@@ -282,10 +331,45 @@ fn climb<'t>(start: Node<'t>, source: &[u8], stop: Option<Node<'t>>) -> (Vec<Ste
     (steps, current)
 }
 
+/// Methods that run a query: once one is chained, the builder is spent.
+const EXECUTORS: &[&str] = &[
+    "execute",
+    "executeTakeFirst",
+    "executeTakeFirstOrThrow",
+    "stream",
+    "compile",
+];
+
+/// When `chain` (not yet executed) is an argument of a call to a plain
+/// function, that call and the `$helper` step recording it.
+fn helper_call<'t>(arguments: Node<'t>, chain: Node<'t>, steps: &[Step], source: &[u8]) -> Option<(Node<'t>, Step)> {
+    if steps.iter().any(|s| EXECUTORS.contains(&s.method.as_str())) {
+        return None;
+    }
+    let call = arguments.parent().filter(|c| c.kind() == "call_expression")?;
+    let function = call.child_by_field_name("function").map(unwrap_expression)?;
+    if function.kind() != "identifier" {
+        return None;
+    }
+    let mut cursor = arguments.walk();
+    let position = arguments
+        .named_children(&mut cursor)
+        .position(|a| unwrap_expression(a).id() == chain.id())?;
+    let name = text(function, source).to_string();
+    Some((
+        call,
+        Step {
+            method: HELPER_STEP.to_string(),
+            args: vec![Expr::Str(name.clone()), Expr::Number(position.to_string())],
+            guard: None,
+            text: format!("{name}(…)"),
+        },
+    ))
+}
+
 /// `values(row)`: follows `row` to the literal it was declared with in the
 /// same function, so that the inserted keys can be read.
-fn resolve_values_argument(args: &mut [super::ir::Expr], arguments: Node, source: &[u8]) {
-    use super::ir::Expr;
+fn resolve_values_argument(args: &mut [Expr], arguments: Node, source: &[u8]) {
     let Some(Expr::Ref(name)) = args.first() else { return };
     if name.contains('.') {
         return;

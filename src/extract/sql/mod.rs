@@ -15,10 +15,12 @@ pub use parse::statement;
 
 static TAGGED_TEMPLATES: CompiledQuery =
     CompiledQuery::new("sql/tagged_templates.scm", include_str!("tagged_templates.scm"));
+static RAW_CALLS: CompiledQuery = CompiledQuery::new("sql/raw_calls.scm", include_str!("raw_calls.scm"));
 
-/// Compiles the query for `dialect`; used by the test that builds every query.
+/// Compiles the queries for `dialect`; used by the test that builds every query.
 pub fn compile(dialect: Dialect) -> Result<(), String> {
-    TAGGED_TEMPLATES.get(dialect).map(|_| ())
+    TAGGED_TEMPLATES.get(dialect)?;
+    RAW_CALLS.get(dialect).map(|_| ())
 }
 
 /// Every raw SQL path in a parsed file.
@@ -38,10 +40,50 @@ pub fn extract(tree: &Tree, source: &[u8], file: &str, dialect: Dialect) -> Vec<
         .collect();
     templates.sort_by_key(|n| n.start_byte());
     templates.dedup_by_key(|n| n.id());
-    templates
+    let mut candidates: Vec<Candidate> = templates
         .into_iter()
         .filter_map(|template| candidate(template, source, file))
-        .collect()
+        .collect();
+    if let Ok(raw) = RAW_CALLS.get(dialect) {
+        candidates.extend(
+            raw.nodes(tree.root_node(), source, raw.capture_index("call"))
+                .into_iter()
+                .filter_map(|call| raw_candidate(call, source, file)),
+        );
+        candidates.sort_by_key(|c| c.line);
+    }
+    candidates
+}
+
+/// `sql.raw(...)`: a literal (or template) argument is read as SQL; any other
+/// argument is a path only when the call is executed, with unknown tables.
+fn raw_candidate(call: Node, source: &[u8], file: &str) -> Option<Candidate> {
+    let argument = call.child_by_field_name("arguments")?.named_child(0)?;
+    let argument = super::syntax::unwrap_expression(argument);
+    if argument.kind() == "template_string" {
+        return candidate(argument, source, file);
+    }
+    if let Some(text) = super::syntax::string_value(argument, source) {
+        return statement_candidate(parse::statement(&text, &[], line(argument)), call, source, file);
+    }
+    let executed = call
+        .parent()
+        .filter(|p| p.kind() == "member_expression")
+        .and_then(|m| m.child_by_field_name("property"))
+        .is_some_and(|p| super::syntax::text(p, source) == "execute");
+    if !executed {
+        return None; // a fragment inside a builder; the builder's path fails closed on it
+    }
+    let statement = crate::extract::ir::SqlStatement {
+        operation: "other".to_string(),
+        tables: vec![TableRef::Dynamic {
+            text: snippet(call, source),
+            line: line(call),
+        }],
+        predicates: Vec::new(),
+        insert_columns: Vec::new(),
+    };
+    statement_candidate(statement, call, source, file)
 }
 
 /// The template string at the bottom of `` `...`.execute(db) ``, or `node` itself.
@@ -61,6 +103,16 @@ fn template_at_bottom(node: Node) -> Option<Node> {
 fn candidate(template: Node, source: &[u8], file: &str) -> Option<Candidate> {
     let (sql, params) = template_sql(template, source);
     let statement = parse::statement(&sql, &params, line(template));
+    statement_candidate(statement, template, source, file)
+}
+
+/// A candidate for a statement found at `node`, when it names any table.
+fn statement_candidate(
+    statement: crate::extract::ir::SqlStatement,
+    node: Node,
+    source: &[u8],
+    file: &str,
+) -> Option<Candidate> {
     let targets: Vec<TableUse> = statement
         .tables
         .iter()
@@ -87,8 +139,8 @@ fn candidate(template: Node, source: &[u8], file: &str) -> Option<Candidate> {
         operation: statement.operation.clone(),
         targets,
         file: file.to_string(),
-        line: line(template),
-        symbol: enclosing_symbol(template, source),
+        line: line(node),
+        symbol: enclosing_symbol(node, source),
         access: Access::Sql(statement),
     })
 }
