@@ -1051,3 +1051,148 @@ fn the_bundled_example_passes_its_own_check() {
     result.assert_code(0).assert_stdout_lacks("error[");
     assert!(result.line_starting("check passed:").len() > "check passed:".len());
 }
+
+// ---------------------------------------------------------------------------
+// The taxonomy checked against the schema
+// ---------------------------------------------------------------------------
+
+/// A Kysely schema: projects (tenant), plans (global), invoices (has an
+/// organization_id), invoice_lines (child of invoices).
+const SCHEMA_TS: &str = "export interface Database {
+  projects: ProjectsTable;
+  plans: PlansTable;
+  invoices: InvoicesTable;
+  invoice_lines: InvoiceLinesTable;
+}
+interface ProjectsTable { id: Generated<string>; organization_id: string; name: string }
+interface PlansTable { id: string; name: string }
+interface InvoicesTable { id: string; organization_id: string; total: number }
+interface InvoiceLinesTable { id: string; invoice_id: string; amount: number }
+";
+
+fn inventory_with_schema(tables: &str) -> String {
+    format!(
+        "document: {{ title: \"Audit\", owner: \"Security\" }}\nsources: {{ roots: [src] }}\nschema:\n  kysely: {{ file: src/db/schema.ts }}\ntables:\n{tables}paths: []\n"
+    )
+}
+
+const FULL_TAXONOMY: &str =
+    "  tenant: [{ name: projects, scope: [organization_id] }, { name: invoices, scope: [organization_id] }]
+  child: [{ name: invoice_lines, parent: invoices, via: invoice_id }]
+  global: [{ name: plans, reason: \"Shared price list\" }]
+";
+
+#[test]
+fn check_passes_when_the_taxonomy_matches_the_schema() {
+    let dir = project(&[
+        ("inventory.yaml", &inventory_with_schema(FULL_TAXONOMY)),
+        ("src/db/schema.ts", SCHEMA_TS),
+        ("src/projects.ts", CLEAN_TS),
+    ]);
+    run(dir.path(), &["generate"]).assert_code(0);
+    run(dir.path(), &["check"]).assert_code(0);
+}
+
+#[test]
+fn check_fails_on_a_schema_table_missing_from_the_taxonomy() {
+    let tables =
+        "  tenant: [{ name: projects, scope: [organization_id] }, { name: invoices, scope: [organization_id] }]
+  global: [{ name: plans, reason: \"Shared price list\" }]
+";
+    let dir = project(&[
+        ("inventory.yaml", &inventory_with_schema(tables)),
+        ("src/db/schema.ts", SCHEMA_TS),
+        ("src/projects.ts", CLEAN_TS),
+    ]);
+    run(dir.path(), &["generate"]).assert_code(0);
+    run(dir.path(), &["check"])
+        .assert_code(1)
+        .assert_stdout_has(
+            "error[unlisted-table]: src/db/schema.ts:5  table `invoice_lines` is in the schema but missing from the taxonomy",
+        )
+        .assert_stdout_has("suggested: child of invoices via invoice_id");
+}
+
+#[test]
+fn check_fails_on_a_global_table_with_a_tenancy_key_unless_the_entry_says_why() {
+    let tables = "  tenant: [{ name: projects, scope: [organization_id] }]
+  global:
+    - { name: plans, reason: \"Shared price list\" }
+    - { name: invoice_lines, reason: \"Amounts only, no customer data\" }
+    - { name: invoices, reason: \"Finance owns them\" }
+";
+    let dir = project(&[
+        ("inventory.yaml", &inventory_with_schema(tables)),
+        ("src/db/schema.ts", SCHEMA_TS),
+        ("src/projects.ts", CLEAN_TS),
+    ]);
+    run(dir.path(), &["generate"]).assert_code(0);
+    let failed = run(dir.path(), &["check"]);
+    failed.assert_code(1).assert_stdout_has(
+        "error[tenant-key-outside-tenant-table]: inventory.yaml:10:9  `invoices` is declared global but has the tenancy-key column(s) `organization_id`",
+    );
+
+    let allowed = tables.replace(
+        "reason: \"Finance owns them\" }",
+        "reason: \"Finance owns them\", allow_tenant_key: \"organization_id is the billed customer, not an owner\" }",
+    );
+    write(dir.path(), "inventory.yaml", inventory_with_schema(&allowed));
+    run(dir.path(), &["check"]).assert_code(0);
+}
+
+#[test]
+fn check_fails_on_a_scope_column_the_schema_does_not_have() {
+    let tables = FULL_TAXONOMY.replace(
+        "{ name: invoices, scope: [organization_id] }",
+        "{ name: invoices, scope: [org_id] }",
+    );
+    let dir = project(&[
+        ("inventory.yaml", &inventory_with_schema(&tables)),
+        ("src/db/schema.ts", SCHEMA_TS),
+        ("src/projects.ts", CLEAN_TS),
+    ]);
+    run(dir.path(), &["generate"]).assert_code(0);
+    run(dir.path(), &["check"])
+        .assert_code(1)
+        .assert_stdout_has("error[scope-column-missing]: inventory.yaml:6:")
+        .assert_stdout_has("tenant table `invoices` is scoped by `org_id`, which the schema does not declare");
+}
+
+#[test]
+fn taxonomy_prints_a_suggestion_marking_disagreements() {
+    let tables = "  tenant: [{ name: projects, scope: [organization_id] }, { name: plans, scope: [organization_id] }]
+  global: [{ name: invoices, reason: \"x\" }]
+";
+    let dir = project(&[
+        ("inventory.yaml", &inventory_with_schema(tables)),
+        ("src/db/schema.ts", SCHEMA_TS),
+    ]);
+    let suggestion = run(dir.path(), &["taxonomy"]);
+    suggestion
+        .assert_code(0)
+        .assert_stdout_has("    - { name: invoices, scope: [organization_id] }  # inventory.yaml: global\n")
+        .assert_stdout_has("    - { name: projects, scope: [organization_id] }\n")
+        .assert_stdout_has("    - { name: invoice_lines, parent: invoices, via: invoice_id }  # inventory.yaml: missing\n")
+        .assert_stdout_has("    - { name: plans, reason: \"TODO: why every tenant may share this table\" }  # inventory.yaml: tenant, scope [organization_id]\n");
+    let yaml: serde_yaml::Value = serde_yaml::from_str(&suggestion.stdout).expect("the suggestion is YAML");
+    assert!(yaml["tables"]["child"].is_sequence());
+}
+
+#[test]
+fn taxonomy_without_a_schema_section_exits_2() {
+    let dir = project(&[("src/projects.ts", CLEAN_TS)]);
+    run(dir.path(), &["taxonomy"])
+        .assert_code(2)
+        .assert_stderr_has("error[no-schema]");
+}
+
+#[test]
+fn a_schema_file_that_does_not_exist_exits_2() {
+    let dir = project(&[
+        ("inventory.yaml", &inventory_with_schema(FULL_TAXONOMY)),
+        ("src/projects.ts", CLEAN_TS),
+    ]);
+    run(dir.path(), &["check"])
+        .assert_code(2)
+        .assert_stderr_has("src/db/schema.ts");
+}

@@ -45,6 +45,9 @@ pub enum Command {
     },
     /// Check the inventory file alone.
     Validate,
+    /// Print the table taxonomy the schema suggests, as YAML for inventory.yaml,
+    /// marking where the inventory disagrees (needs `schema:` in the inventory).
+    Taxonomy,
 }
 
 /// Where the document goes and how it is rendered.

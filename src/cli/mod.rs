@@ -50,6 +50,18 @@ pub fn run(cli: &Cli) -> Result<i32> {
             ))?;
             Ok(exit::SUCCESS)
         }
+        Command::Taxonomy => {
+            let Some(sources) = &inventory.schema else {
+                eprintln!(
+                    "{}: error[no-schema]: the inventory has no `schema:` section\n  = help: add `schema: {{ kysely: {{ file: src/db/schema.ts }} }}` and/or `migrations: [db/migrations]`",
+                    inventory.path.display()
+                );
+                return Ok(exit::ERROR);
+            };
+            let schema = extract::read_schema(&inventory.base, sources)?;
+            print(&inventory::suggest_taxonomy(&schema, &inventory))?;
+            Ok(exit::SUCCESS)
+        }
         Command::Scan { format } => {
             let scan = scan(&inventory)?;
             match format {
@@ -86,10 +98,12 @@ pub fn run(cli: &Cli) -> Result<i32> {
             let rendered = render_document(&audit, &inventory, document)?;
             let out = output_path(&inventory, document);
             let mut findings = audit.findings.clone();
-            if let Some(drift) = drift(&out, &rendered)? {
-                findings.push(drift);
-                inventory::sort_findings(&mut findings);
+            if let Some(sources) = &inventory.schema {
+                let schema = extract::read_schema(&inventory.base, sources)?;
+                findings.extend(inventory::check_schema(&schema, &inventory));
             }
+            findings.extend(drift(&out, &rendered)?);
+            inventory::sort_findings(&mut findings);
             match format {
                 Format::Text => print(&report::findings_text(&audit, &findings))?,
                 Format::Json => print(&report::findings_json(&audit, &findings))?,

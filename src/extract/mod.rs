@@ -11,11 +11,14 @@ pub mod ir;
 mod kysely;
 mod lower;
 mod queries;
+pub mod schema;
+mod schema_files;
 mod sql;
 mod symbols;
 mod syntax;
 
 pub use files::{select, SourceFile, SourceSelection};
+pub use schema_files::{read_schema, SchemaSources};
 pub use sql::statement as parse_sql;
 pub use syntax::Dialect;
 
@@ -37,6 +40,14 @@ pub enum ExtractError {
     #[error("cannot list files under {path}: {message}")]
     Walk {
         /// The root being walked.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// A schema source could not be read as a schema.
+    #[error("cannot read the schema in {path}: {message}")]
+    Schema {
+        /// The file.
         path: PathBuf,
         /// What went wrong.
         message: String,
@@ -130,6 +141,7 @@ pub fn compile_all_queries() -> Result<(), String> {
     for dialect in [Dialect::TypeScript, Dialect::Tsx] {
         kysely::compile(dialect)?;
         sql::compile(dialect)?;
+        schema::compile(dialect)?;
     }
     Ok(())
 }

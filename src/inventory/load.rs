@@ -191,10 +191,14 @@ fn validate(raw: RawInventory, path: &Path, text: &str) -> Result<Inventory, Con
             );
         }
         taxonomy.insert(table.name.clone(), TableClass::Tenant { keys: keys.clone() });
+        let (line, column) = locator.find(&key);
         declarations.push(TableDeclaration {
             name: table.name.clone(),
             class: TableClass::Tenant { keys },
             reason: None,
+            allow_tenant_key: None,
+            line,
+            column,
         });
     }
     for (i, table) in raw.tables.child.iter().enumerate() {
@@ -207,10 +211,14 @@ fn validate(raw: RawInventory, path: &Path, text: &str) -> Result<Inventory, Con
             via: table.via.clone(),
         };
         taxonomy.insert(table.name.clone(), class.clone());
+        let (line, column) = locator.find(&key);
         declarations.push(TableDeclaration {
             name: table.name.clone(),
             class,
             reason: None,
+            allow_tenant_key: table.allow_tenant_key.clone(),
+            line,
+            column,
         });
     }
     for (i, table) in raw.tables.global.iter().enumerate() {
@@ -227,10 +235,14 @@ fn validate(raw: RawInventory, path: &Path, text: &str) -> Result<Inventory, Con
             );
         }
         taxonomy.insert(table.name.clone(), TableClass::Global);
+        let (line, column) = locator.find(&key);
         declarations.push(TableDeclaration {
             name: table.name.clone(),
             class: TableClass::Global,
             reason: Some(table.reason.trim().to_string()),
+            allow_tenant_key: table.allow_tenant_key.clone(),
+            line,
+            column,
         });
     }
     for (i, table) in raw.tables.child.iter().enumerate() {
@@ -319,6 +331,10 @@ fn validate(raw: RawInventory, path: &Path, text: &str) -> Result<Inventory, Con
         return Err(ConfigErrors(errors));
     }
     let output = base.join(raw.output.as_deref().unwrap_or(DEFAULT_OUTPUT));
+    let schema = raw.schema.map(|schema| crate::extract::SchemaSources {
+        kysely: schema.kysely.map(|k| (PathBuf::from(k.file), k.interface)),
+        migrations: schema.migrations.iter().map(PathBuf::from).collect(),
+    });
     Ok(Inventory {
         path: path.to_path_buf(),
         selection: SourceSelection {
@@ -334,6 +350,7 @@ fn validate(raw: RawInventory, path: &Path, text: &str) -> Result<Inventory, Con
         tables: declarations,
         entries,
         output,
+        schema,
     })
 }
 

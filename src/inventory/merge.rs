@@ -60,6 +60,12 @@ pub enum FindingCode {
     Drift,
     /// A source region could not be analysed.
     NotAnalysable,
+    /// A table of the schema is missing from the taxonomy.
+    UnlistedTable,
+    /// A global or child table has a tenancy-key column.
+    TenantKeyOutsideTenantTable,
+    /// A scope or `via` column the schema does not declare.
+    ScopeColumnMissing,
 }
 
 impl FindingCode {
@@ -71,6 +77,9 @@ impl FindingCode {
             FindingCode::UnknownTable => "unknown-table",
             FindingCode::Drift => "drift",
             FindingCode::NotAnalysable => "not-analysable",
+            FindingCode::UnlistedTable => "unlisted-table",
+            FindingCode::TenantKeyOutsideTenantTable => "tenant-key-outside-tenant-table",
+            FindingCode::ScopeColumnMissing => "scope-column-missing",
         }
     }
 }

@@ -6,10 +6,12 @@ mod load;
 mod locate;
 mod merge;
 mod raw;
+mod schema_check;
 
 pub use load::{is_path_id, load, DEFAULT_CONFIG, DEFAULT_OUTPUT};
 pub use merge::{merge, sort_findings, Audit, AuditedPath, Finding, FindingCode, Severity, Status};
 pub use raw::{Classification, RawDocument as Document};
+pub use schema_check::{check_schema, suggest_taxonomy};
 
 use crate::extract::SourceSelection;
 use crate::scope::{TableClass, Taxonomy};
@@ -37,6 +39,8 @@ pub struct Inventory {
     pub entries: Vec<PathEntry>,
     /// Where the rendered document goes.
     pub output: PathBuf,
+    /// Where the database schema is declared, when configured.
+    pub schema: Option<crate::extract::SchemaSources>,
 }
 
 /// One table of the taxonomy, as declared.
@@ -48,6 +52,12 @@ pub struct TableDeclaration {
     pub class: TableClass,
     /// For global tables: why.
     pub reason: Option<String>,
+    /// Why a global or child table may carry a tenancy-key column.
+    pub allow_tenant_key: Option<String>,
+    /// 1-based line of the declaration in the inventory.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
 }
 
 /// One classification from `paths:`.

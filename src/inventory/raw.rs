@@ -21,6 +21,9 @@ pub struct RawInventory {
     /// The table taxonomy.
     #[serde(default)]
     pub tables: RawTables,
+    /// Where the database schema is declared, to check the taxonomy against.
+    #[serde(default)]
+    pub schema: Option<RawSchema>,
     /// Functions in other files that scope a query passed to them.
     #[serde(default)]
     pub scoping_helpers: Vec<RawScopingHelper>,
@@ -115,6 +118,9 @@ pub struct RawChildTable {
     pub parent: String,
     /// Column holding the parent's id.
     pub via: String,
+    /// Why the table has a tenancy-key column yet is scoped through its parent.
+    #[serde(default)]
+    pub allow_tenant_key: Option<String>,
 }
 
 /// A global table.
@@ -125,6 +131,36 @@ pub struct RawGlobalTable {
     pub name: String,
     /// Why it is shared by every tenant.
     pub reason: String,
+    /// Why the table has a tenancy-key column yet is global.
+    #[serde(default)]
+    pub allow_tenant_key: Option<String>,
+}
+
+/// The schema sources.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSchema {
+    /// The TypeScript file with the Kysely `Database` interface.
+    #[serde(default)]
+    pub kysely: Option<RawKyselySchema>,
+    /// Folders of SQL migrations, read in path order.
+    #[serde(default)]
+    pub migrations: Vec<String>,
+}
+
+/// The Kysely schema file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawKyselySchema {
+    /// File, relative to the inventory's folder.
+    pub file: String,
+    /// The interface passed to `Kysely<...>` (default `Database`).
+    #[serde(default = "default_interface")]
+    pub interface: String,
+}
+
+fn default_interface() -> String {
+    "Database".to_string()
 }
 
 /// A function that adds a tenant constraint to the query passed to it, e.g.
