@@ -13,17 +13,36 @@ pub enum PathKind {
     Kysely,
     /// A raw `sql` tagged template that names tables.
     Sql,
+    /// A call into the storage-engine client ("reservoir").
+    Reservoir,
+    /// A job enqueued on a BullMQ queue.
+    QueueProducer,
+    /// A BullMQ worker and the processor it registers.
+    QueueConsumer,
+    /// A cache read or write, judged by its key.
+    Cache,
 }
 
 impl PathKind {
     /// Every kind, in the order documents list them.
-    pub const ALL: [PathKind; 2] = [PathKind::Kysely, PathKind::Sql];
+    pub const ALL: [PathKind; 6] = [
+        PathKind::Kysely,
+        PathKind::Sql,
+        PathKind::Reservoir,
+        PathKind::QueueProducer,
+        PathKind::QueueConsumer,
+        PathKind::Cache,
+    ];
 
     /// The kebab-case name used in ids, JSON and the document.
     pub fn as_str(self) -> &'static str {
         match self {
             PathKind::Kysely => "kysely",
             PathKind::Sql => "sql",
+            PathKind::Reservoir => "reservoir",
+            PathKind::QueueProducer => "queue-producer",
+            PathKind::QueueConsumer => "queue-consumer",
+            PathKind::Cache => "cache",
         }
     }
 }

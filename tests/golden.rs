@@ -12,7 +12,8 @@ fn render_fixture(name: &str) -> String {
         .join(name)
         .join("inventory.yaml");
     let inventory = inventory::load(&config).expect("the fixture inventory is valid");
-    let extraction = extract::scan(&inventory.selection).expect("the fixture sources are readable");
+    let extraction =
+        extract::scan_with(&inventory.selection, &inventory.rules).expect("the fixture sources are readable");
     let audit = inventory::merge(scope::decide_all(extraction, &inventory.taxonomy), &inventory);
     render::render(&audit, &inventory, None).expect("the built-in template renders")
 }

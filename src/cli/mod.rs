@@ -116,7 +116,7 @@ pub fn run(cli: &Cli) -> Result<i32> {
 
 /// Extracts and decides every path the inventory's sources hold.
 fn scan(inventory: &Inventory) -> Result<ScanResult> {
-    let extraction = extract::scan(&inventory.selection)?;
+    let extraction = extract::scan_with(&inventory.selection, &inventory.rules)?;
     Ok(scope::decide_all(extraction, &inventory.taxonomy))
 }
 

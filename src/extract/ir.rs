@@ -262,6 +262,109 @@ pub enum Access {
     Kysely(Query),
     /// A raw SQL statement.
     Sql(SqlStatement),
+    /// A storage-engine call.
+    Reservoir(ReservoirCall),
+    /// A job enqueued.
+    QueueProducer(Producer),
+    /// A worker and its processor.
+    QueueConsumer(Consumer),
+    /// A cache operation.
+    Cache(CacheOp),
+}
+
+/// `reservoir.count({ projectId, from, to })`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReservoirCall {
+    /// Method called.
+    pub method: String,
+    /// Its arguments.
+    pub args: Vec<Expr>,
+}
+
+/// Which queue a producer or consumer uses.
+#[derive(Debug, Clone, PartialEq)]
+pub enum QueueRef {
+    /// The queue's name, from a literal at its creation site.
+    Named(String),
+    /// A variable holding the queue, resolved when files are linked (local
+    /// name in this file).
+    Variable(String),
+    /// Cannot be known, with the source text.
+    Unknown(String),
+}
+
+/// `queue.add('job', payload)`, `queue.addBulk([...])`, `flow.add({...})`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Producer {
+    /// The queue.
+    pub queue: QueueRef,
+    /// Payloads enqueued (one per job).
+    pub payloads: Vec<Expr>,
+}
+
+/// What a processor function reads of `job.data`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobDataReads {
+    /// The processor's name, or `<inline>`.
+    pub processor: String,
+    /// Properties read, in order, without repeats.
+    pub keys: Vec<String>,
+    /// `job.data` escapes whole (passed on, spread), so other reads may exist.
+    pub escapes: bool,
+}
+
+/// The processor a worker registers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ProcessorRef {
+    /// Read from its body.
+    Read(JobDataReads),
+    /// A function name in this file or imported, resolved when files are linked.
+    Named(String),
+    /// Cannot be followed, with the source text.
+    Unknown(String),
+}
+
+/// `new Worker('queue', processor)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Consumer {
+    /// The queue.
+    pub queue: QueueRef,
+    /// The processor.
+    pub processor: ProcessorRef,
+}
+
+/// One part of a cache key.
+#[derive(Debug, Clone, PartialEq)]
+pub enum KeyPart {
+    /// Literal text.
+    Text(String),
+    /// A value interpolated at run time, with its source text and the names it mentions.
+    Hole {
+        /// Source text (`orgId`, `hashParams(params)`).
+        text: String,
+        /// Identifiers and property names inside it.
+        names: Vec<String>,
+    },
+    /// A call to a key-builder function, resolved when files are linked.
+    Builder {
+        /// Callee as written (`CacheManager.queryKey`).
+        callee: String,
+        /// Its arguments.
+        args: Vec<Expr>,
+        /// Source text.
+        text: String,
+    },
+    /// Anything the analysis cannot read.
+    Opaque(String),
+}
+
+/// A cache operation and its key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CacheOp {
+    /// Method called (`get`, `set`, `getOrSet`, ...).
+    pub method: String,
+    /// The key, part by part.
+    pub key: Vec<KeyPart>,
 }
 
 /// A data-access path as extracted, before scoping decides its verdict.

@@ -236,6 +236,35 @@ pub fn lower_arguments(arguments: Node, source: &[u8]) -> Vec<Expr> {
         .collect()
 }
 
+/// The initializer of the last `const|let name = ...` in `scope` before
+/// `before`, not looking into nested functions.
+pub fn declaration_value<'t>(scope: Node<'t>, name: &str, before: usize, source: &[u8]) -> Option<Node<'t>> {
+    let mut found: Option<Node> = None;
+    let mut stack = vec![scope];
+    while let Some(node) = stack.pop() {
+        if node.start_byte() >= before {
+            continue;
+        }
+        if node.kind() == "variable_declarator" {
+            let declared = node.child_by_field_name("name").map(|n| text(n, source));
+            if declared == Some(name) {
+                if let Some(value) = node.child_by_field_name("value") {
+                    if found.is_none_or(|f| f.start_byte() < value.start_byte()) {
+                        found = Some(value);
+                    }
+                }
+            }
+        }
+        let mut cursor = node.walk();
+        for child in node.named_children(&mut cursor) {
+            if !syntax::is_function(child) {
+                stack.push(child);
+            }
+        }
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

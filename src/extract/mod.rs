@@ -6,18 +6,26 @@
 //! a parser. This module walks the files, runs every extractor and gives each
 //! path its stable id.
 
+mod cache;
 mod files;
 pub mod ir;
 mod kysely;
+mod links;
 mod lower;
 mod queries;
+mod queues;
+mod reservoir;
+mod rules;
 pub mod schema;
 mod schema_files;
 mod sql;
+mod summary;
 mod symbols;
 mod syntax;
 
 pub use files::{select, SourceFile, SourceSelection};
+pub use links::FileSummary;
+pub use rules::ExtractRules;
 pub use schema_files::{read_schema, SchemaSources};
 pub use sql::statement as parse_sql;
 pub use syntax::Dialect;
@@ -75,33 +83,93 @@ pub struct Extraction {
 
 /// Reads and extracts every selected file.
 pub fn scan(selection: &SourceSelection) -> Result<Extraction, ExtractError> {
+    scan_with(selection, &ExtractRules::default())
+}
+
+/// Reads and extracts every selected file with `rules`, then links the files
+/// (a queue created in one and used in another) and assigns ids.
+pub fn scan_with(selection: &SourceSelection, rules: &ExtractRules) -> Result<Extraction, ExtractError> {
     let files = select(selection)?;
     let mut extraction = Extraction {
         files_scanned: files.len(),
         ..Extraction::default()
     };
+    let mut extracted = Vec::with_capacity(files.len());
     for file in &files {
         let source = std::fs::read(&file.path).map_err(|source| ExtractError::Read {
             path: file.path.clone(),
             source,
         })?;
-        let (candidates, problems) = extract_source(&source, &file.relative, file.dialect);
-        extraction.candidates.extend(candidates);
-        extraction.not_analysable.extend(problems);
+        let file_extraction = extract_file(&source, &file.relative, file.dialect, rules);
+        extraction
+            .not_analysable
+            .extend(file_extraction.not_analysable.iter().cloned());
+        extracted.push(file_extraction);
     }
+    extraction.candidates = finish(extracted);
     Ok(extraction)
 }
 
-/// Extracts every path from one file's contents, with ids assigned.
+/// Extracts every path from one file's contents, with the default rules,
+/// linked within the file and with ids assigned.
 pub fn extract_source(source: &[u8], file: &str, dialect: Dialect) -> (Vec<Candidate>, Vec<NotAnalysable>) {
+    let extracted = extract_file(source, file, dialect, &ExtractRules::default());
+    let problems = extracted.not_analysable.clone();
+    (finish(vec![extracted]), problems)
+}
+
+/// What one file yields before files are linked.
+#[derive(Debug, Clone, Default)]
+pub struct FileExtraction {
+    /// Candidates, without ids yet.
+    pub candidates: Vec<Candidate>,
+    /// Regions not analysed.
+    pub not_analysable: Vec<NotAnalysable>,
+    /// What the file offers other files.
+    pub summary: FileSummary,
+}
+
+/// Runs every extractor on one file.
+pub fn extract_file(source: &[u8], file: &str, dialect: Dialect, rules: &ExtractRules) -> FileExtraction {
     let (tree, problems) = syntax::parse(source, dialect, file);
     let Some(tree) = tree else {
-        return (Vec::new(), problems);
+        return FileExtraction {
+            not_analysable: problems,
+            summary: FileSummary {
+                file: file.to_string(),
+                ..FileSummary::default()
+            },
+            ..FileExtraction::default()
+        };
     };
+    let mut summary = summary::summarise(tree.root_node(), source, file);
     let mut candidates = kysely::extract(&tree, source, file, dialect);
     candidates.extend(sql::extract(&tree, source, file, dialect));
-    assign_ids(&mut candidates);
-    (candidates, problems)
+    candidates.extend(reservoir::extract(&tree, source, file, dialect, rules));
+    candidates.extend(queues::extract(&tree, source, file, dialect, rules, &mut summary));
+    candidates.extend(cache::extract(&tree, source, file, dialect, rules));
+    FileExtraction {
+        candidates,
+        not_analysable: problems,
+        summary,
+    }
+}
+
+/// Links references across `files` and assigns ids; candidates come out in
+/// file order.
+pub fn finish(files: Vec<FileExtraction>) -> Vec<Candidate> {
+    let summaries = files
+        .iter()
+        .map(|f| (f.summary.file.clone(), f.summary.clone()))
+        .collect();
+    let mut all = Vec::new();
+    for file in files {
+        let mut candidates = file.candidates;
+        links::link(&mut candidates, &summaries);
+        assign_ids(&mut candidates);
+        all.extend(candidates);
+    }
+    all
 }
 
 /// Gives each candidate its id: `file::symbol::kind.operation::target#n`, where
@@ -141,6 +209,9 @@ pub fn compile_all_queries() -> Result<(), String> {
     for dialect in [Dialect::TypeScript, Dialect::Tsx] {
         kysely::compile(dialect)?;
         sql::compile(dialect)?;
+        reservoir::compile(dialect)?;
+        queues::compile(dialect)?;
+        cache::compile(dialect)?;
         schema::compile(dialect)?;
     }
     Ok(())

@@ -273,6 +273,28 @@ fn validate(raw: RawInventory, path: &Path, text: &str) -> Result<Inventory, Con
         taxonomy.insert_helper(helper.name.trim(), helper.key.trim());
     }
 
+    if let Some(properties) = &raw.tenancy_properties {
+        taxonomy.beyond_sql.tenancy_properties = properties.clone();
+    }
+    taxonomy.beyond_sql.global_sentinels = raw.reservoir.global_sentinels.clone();
+    taxonomy.beyond_sql.global_cache_keys = raw.cache.global_keys.clone();
+    let mut rules = crate::extract::ExtractRules::default();
+    if let Some(receivers) = &raw.reservoir.receivers {
+        rules.reservoir_receivers = receivers.clone();
+    }
+    if let Some(ignore) = &raw.reservoir.ignore_methods {
+        rules.reservoir_ignore = ignore.clone();
+    }
+    rules.reservoir_datasets = raw.reservoir.datasets.clone();
+    rules.queue_factories = raw.queues.queue_factories.clone();
+    rules.worker_factories = raw.queues.worker_factories.clone();
+    if let Some(clients) = &raw.cache.clients {
+        rules.cache_clients = clients.clone();
+    }
+    if let Some(methods) = &raw.cache.methods {
+        rules.cache_methods = methods.clone();
+    }
+
     let mut entries = Vec::new();
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     for (i, entry) in raw.paths.iter().enumerate() {
@@ -351,6 +373,7 @@ fn validate(raw: RawInventory, path: &Path, text: &str) -> Result<Inventory, Con
         entries,
         output,
         schema,
+        rules,
     })
 }
 
@@ -410,12 +433,17 @@ pub fn is_path_id(id: &str) -> bool {
     let Some((kind, operation)) = kind_operation.split_once('.') else {
         return false;
     };
-    let word = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b == b'-');
+    let kind_ok = !kind.is_empty() && kind.bytes().all(|b| b.is_ascii_lowercase() || b == b'-');
+    // Operations are method names for calls beyond SQL (`getOrSet`, `getTraceById`).
+    let operation_ok = !operation.is_empty()
+        && operation
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     !file.is_empty()
         && !symbol.is_empty()
         && !target.is_empty()
-        && word(kind)
-        && word(operation)
+        && kind_ok
+        && operation_ok
         && !id.chars().any(char::is_whitespace)
 }
 
@@ -428,6 +456,8 @@ mod tests {
         assert!(is_path_id("src/a.ts::A.b::kysely.select::logs#1"));
         assert!(is_path_id("src/a.ts::<module>::sql.select::logs,projects#12"));
         assert!(is_path_id("src/a.ts::f::kysely.delete::?#1"));
+        assert!(is_path_id("src/a.ts::S.f::cache.getOrSet::facets:{hashParams(…)}#1"));
+        assert!(!is_path_id("src/a.ts::S.f::Cache.get::k#1"));
         assert!(!is_path_id("src/a.ts::f::kysely.delete::logs"));
         assert!(!is_path_id("src/a.ts::f::kysely::logs#1"));
         assert!(!is_path_id("src/a.ts::kysely.select::logs#1"));

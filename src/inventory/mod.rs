@@ -41,6 +41,8 @@ pub struct Inventory {
     pub output: PathBuf,
     /// Where the database schema is declared, when configured.
     pub schema: Option<crate::extract::SchemaSources>,
+    /// Which calls are storage-engine, queue and cache paths.
+    pub rules: crate::extract::ExtractRules,
 }
 
 /// One table of the taxonomy, as declared.

@@ -27,6 +27,19 @@ pub struct RawInventory {
     /// Functions in other files that scope a query passed to them.
     #[serde(default)]
     pub scoping_helpers: Vec<RawScopingHelper>,
+    /// Names that carry a tenant id in params, payloads and cache keys
+    /// (default: organizationId, projectId, orgId, tenantId).
+    #[serde(default)]
+    pub tenancy_properties: Option<Vec<String>>,
+    /// The storage-engine client.
+    #[serde(default)]
+    pub reservoir: RawReservoir,
+    /// BullMQ queues.
+    #[serde(default)]
+    pub queues: RawQueues,
+    /// Cache clients and keys.
+    #[serde(default)]
+    pub cache: RawCache,
     /// Classifications of paths the code cannot prove scoped.
     #[serde(default)]
     pub paths: Vec<RawPathEntry>,
@@ -161,6 +174,51 @@ pub struct RawKyselySchema {
 
 fn default_interface() -> String {
     "Database".to_string()
+}
+
+/// Storage-engine client settings.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawReservoir {
+    /// Receiver names of the client (default `reservoir`).
+    #[serde(default)]
+    pub receivers: Option<Vec<String>>,
+    /// Methods that carry no tenant data (default getEngineType, healthCheck, initialize).
+    #[serde(default)]
+    pub ignore_methods: Option<Vec<String>>,
+    /// Values meaning "every tenant, deliberately" (e.g. GLOBAL_SCOPE).
+    #[serde(default)]
+    pub global_sentinels: Vec<String>,
+    /// Method → the data set it touches (default: the method name).
+    #[serde(default)]
+    pub datasets: std::collections::BTreeMap<String, String>,
+}
+
+/// Queue settings.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawQueues {
+    /// Functions that return a queue for a name: `createQueue('emails')`.
+    #[serde(default)]
+    pub queue_factories: Vec<String>,
+    /// Functions that start a worker for a name and processor: `createWorker('emails', fn)`.
+    #[serde(default)]
+    pub worker_factories: Vec<String>,
+}
+
+/// Cache settings.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCache {
+    /// Receiver names of cache clients (default redis, cache).
+    #[serde(default)]
+    pub clients: Option<Vec<String>>,
+    /// Methods whose first argument is a key (a trailing `*` matches a prefix).
+    #[serde(default)]
+    pub methods: Option<Vec<String>>,
+    /// Key shapes shared by every tenant by design (`feature-flags:*`).
+    #[serde(default)]
+    pub global_keys: Vec<String>,
 }
 
 /// A function that adds a tenant constraint to the query passed to it, e.g.

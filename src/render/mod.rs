@@ -98,7 +98,8 @@ struct Context<'a> {
     child_tables: Vec<ChildTable>,
     global_tables: Vec<GlobalTable>,
     open_items: OpenItems,
-    modules: Vec<Module>,
+    kind_sections: Vec<KindSection>,
+    queues: Vec<QueueLink>,
     not_analysable: Vec<NotAnalysableFile>,
 }
 
@@ -168,6 +169,58 @@ struct OpenItems {
 }
 
 #[derive(Serialize)]
+struct KindSection {
+    kind: &'static str,
+    title: &'static str,
+    description: &'static str,
+    target_label: &'static str,
+    modules: Vec<Module>,
+}
+
+#[derive(Serialize)]
+struct QueueLink {
+    name: String,
+    producers: Vec<Row>,
+    consumers: Vec<Row>,
+}
+
+/// How the document introduces each kind.
+fn kind_heading(kind: PathKind) -> (&'static str, &'static str, &'static str) {
+    match kind {
+        PathKind::Kysely => (
+            "Kysely queries",
+            "Query-builder chains, with every call chained onto them; scoped when each tenant table is constrained by its tenant key.",
+            "Table",
+        ),
+        PathKind::Sql => (
+            "Raw SQL",
+            "`sql` templates and `sql.raw` statements; scoped when the WHERE or ON text constrains each tenant table.",
+            "Table",
+        ),
+        PathKind::Reservoir => (
+            "Storage-engine calls",
+            "Calls into the storage-engine client; scoped when the params carry a tenant id.",
+            "Data set",
+        ),
+        PathKind::QueueProducer => (
+            "Queue producers",
+            "Jobs enqueued; scoped when every payload carries a tenant id.",
+            "Queue",
+        ),
+        PathKind::QueueConsumer => (
+            "Queue consumers",
+            "Workers and the processors they register; scoped when the processor reads a tenant id from `job.data`.",
+            "Queue",
+        ),
+        PathKind::Cache => (
+            "Cache keys",
+            "Cache reads and writes; scoped when the key contains a tenant id.",
+            "Key",
+        ),
+    }
+}
+
+#[derive(Serialize)]
 struct Module {
     name: String,
     rows: Vec<Row>,
@@ -203,7 +256,8 @@ fn context<'a>(audit: &'a Audit, inventory: &'a Inventory) -> Context<'a> {
     };
     let mut by_kind_verdict: BTreeMap<(PathKind, Verdict), Totals> = BTreeMap::new();
     let mut open_items = OpenItems::default();
-    let mut modules: BTreeMap<String, Vec<Row>> = BTreeMap::new();
+    let mut sections: BTreeMap<PathKind, BTreeMap<String, Vec<Row>>> = BTreeMap::new();
+    let mut queues: BTreeMap<String, QueueLink> = BTreeMap::new();
 
     for audited in &audit.paths {
         totals.count(audited.status);
@@ -220,7 +274,20 @@ fn context<'a>(audit: &'a Audit, inventory: &'a Inventory) -> Context<'a> {
         if audited.path.verdict == Verdict::Conditional {
             open_items.conditional.push(row.clone());
         }
-        modules
+        if matches!(audited.path.kind, PathKind::QueueProducer | PathKind::QueueConsumer) {
+            let link = queues.entry(audited.path.target.clone()).or_insert_with(|| QueueLink {
+                name: audited.path.target.clone(),
+                producers: Vec::new(),
+                consumers: Vec::new(),
+            });
+            match audited.path.kind {
+                PathKind::QueueProducer => link.producers.push(row.clone()),
+                _ => link.consumers.push(row.clone()),
+            }
+        }
+        sections
+            .entry(audited.path.kind)
+            .or_default()
             .entry(module_of(&audited.path.file, &inventory.source_roots))
             .or_default()
             .push(row);
@@ -281,7 +348,7 @@ fn context<'a>(audit: &'a Audit, inventory: &'a Inventory) -> Context<'a> {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "inventory.yaml".to_string()),
         source_roots: &inventory.source_roots,
-        kinds_analysed: vec!["Kysely query builders", "raw SQL (`sql` templates)"],
+        kinds_analysed: PathKind::ALL.iter().map(|k| kind_heading(*k).0).collect(),
         totals,
         summary_rows,
         tenancy_keys: &inventory.taxonomy.tenancy_keys,
@@ -289,7 +356,20 @@ fn context<'a>(audit: &'a Audit, inventory: &'a Inventory) -> Context<'a> {
         child_tables,
         global_tables,
         open_items,
-        modules: modules.into_iter().map(|(name, rows)| Module { name, rows }).collect(),
+        kind_sections: sections
+            .into_iter()
+            .map(|(kind, modules)| {
+                let (title, description, target_label) = kind_heading(kind);
+                KindSection {
+                    kind: kind.as_str(),
+                    title,
+                    description,
+                    target_label,
+                    modules: modules.into_iter().map(|(name, rows)| Module { name, rows }).collect(),
+                }
+            })
+            .collect(),
+        queues: queues.into_values().collect(),
         not_analysable: not_analysable
             .into_iter()
             .map(|(file, regions)| NotAnalysableFile { file, regions })

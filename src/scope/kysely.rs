@@ -675,7 +675,7 @@ fn table_ref(expr: &Expr) -> Option<TableRef> {
 }
 
 /// Source-like text of an expression, for evidence.
-pub fn expr_text(expr: &Expr) -> String {
+pub(super) fn expr_text(expr: &Expr) -> String {
     match expr {
         Expr::Str(s) => format!("'{s}'"),
         Expr::Number(n) => n.clone(),

@@ -3,11 +3,12 @@
 //! shared judgement lives in [`relation`].
 
 mod kysely;
+mod payloads;
 mod relation;
 mod sql;
 mod taxonomy;
 
-pub use taxonomy::{TableClass, Taxonomy};
+pub use taxonomy::{BeyondSqlRules, TableClass, Taxonomy};
 
 use crate::extract::ir::{Access, Candidate, Helper, Query};
 use crate::extract::{target_of, Extraction};
@@ -48,14 +49,41 @@ fn judge_query(query: &Query, cx: Context) -> (Verdict, String) {
 
 /// Decides the verdict of one candidate.
 pub fn decide(candidate: &Candidate, taxonomy: &Taxonomy) -> DataPath {
-    let (relation, inserts) = match &candidate.access {
+    let target = target_of(candidate);
+    let mut tables = Vec::new();
+    let (verdict, evidence) = match &candidate.access {
         Access::Kysely(query) => {
             let cx = Context { taxonomy, helpers: &[] };
-            (kysely::relation(query, cx), query.operation.inserts())
+            let relation = kysely::relation(query, cx);
+            tables = touched_tables(candidate, &relation);
+            relation::judge(&relation, query.operation.inserts())
         }
-        Access::Sql(statement) => (sql::relation(statement, taxonomy), statement.operation == "insert"),
+        Access::Sql(statement) => {
+            let relation = sql::relation(statement, taxonomy);
+            tables = touched_tables(candidate, &relation);
+            relation::judge(&relation, statement.operation == "insert")
+        }
+        Access::Reservoir(call) => payloads::reservoir(call, taxonomy),
+        Access::QueueProducer(producer) => payloads::producer(producer, taxonomy),
+        Access::QueueConsumer(consumer) => payloads::consumer(consumer, taxonomy),
+        Access::Cache(op) => payloads::cache(op, &target, taxonomy),
     };
-    let (verdict, evidence) = relation::judge(&relation, inserts);
+    DataPath {
+        id: candidate.id.clone(),
+        kind: candidate.kind,
+        operation: candidate.operation.clone(),
+        target,
+        file: candidate.file.clone(),
+        line: candidate.line,
+        symbol: candidate.symbol.clone(),
+        verdict,
+        evidence,
+        tables,
+    }
+}
+
+/// The tables a SQL path touches: its targets, then what it joins.
+fn touched_tables(candidate: &Candidate, relation: &relation::Relation) -> Vec<TableUse> {
     let mut tables = candidate.targets.clone();
     for table in relation.tables.iter().skip(candidate.targets.len()) {
         tables.push(TableUse {
@@ -64,18 +92,7 @@ pub fn decide(candidate: &Candidate, taxonomy: &Taxonomy) -> DataPath {
             line: candidate.line,
         });
     }
-    DataPath {
-        id: candidate.id.clone(),
-        kind: candidate.kind,
-        operation: candidate.operation.clone(),
-        target: target_of(candidate),
-        file: candidate.file.clone(),
-        line: candidate.line,
-        symbol: candidate.symbol.clone(),
-        verdict,
-        evidence,
-        tables,
-    }
+    tables
 }
 
 /// Decides every candidate of an extraction.

@@ -32,6 +32,33 @@ pub struct Taxonomy {
     tables: BTreeMap<String, TableClass>,
     /// Scoping helpers from other files: function name → the key it enforces.
     helpers: BTreeMap<String, String>,
+    /// Rules for paths beyond SQL.
+    pub beyond_sql: BeyondSqlRules,
+}
+
+/// How storage-engine calls, job payloads and cache keys name a tenant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BeyondSqlRules {
+    /// Property and variable names that carry a tenant id (`organizationId`,
+    /// `projectId`, ...); the tenancy keys count too.
+    pub tenancy_properties: Vec<String>,
+    /// Values that mean "every tenant, deliberately" (`GLOBAL_SCOPE`).
+    pub global_sentinels: Vec<String>,
+    /// Cache key shapes that are global by design; `*` matches any text.
+    pub global_cache_keys: Vec<String>,
+}
+
+impl Default for BeyondSqlRules {
+    fn default() -> Self {
+        BeyondSqlRules {
+            tenancy_properties: ["organizationId", "projectId", "orgId", "tenantId"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            global_sentinels: Vec::new(),
+            global_cache_keys: Vec::new(),
+        }
+    }
 }
 
 impl Taxonomy {
@@ -41,6 +68,7 @@ impl Taxonomy {
             tenancy_keys,
             tables: BTreeMap::new(),
             helpers: BTreeMap::new(),
+            beyond_sql: BeyondSqlRules::default(),
         }
     }
 
@@ -62,6 +90,11 @@ impl Taxonomy {
     /// The key scoping helper `name` enforces, if it is declared.
     pub fn helper_key(&self, name: &str) -> Option<&str> {
         self.helpers.get(name).map(String::as_str)
+    }
+
+    /// Whether `name` (a property, variable or last path segment) carries a tenant id.
+    pub fn is_tenancy_name(&self, name: &str) -> bool {
+        self.beyond_sql.tenancy_properties.iter().any(|p| p == name) || self.tenancy_keys.iter().any(|k| k == name)
     }
 
     /// Every declared table, by name.

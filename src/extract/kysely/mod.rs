@@ -379,40 +379,12 @@ fn resolve_values_argument(args: &mut [Expr], arguments: Node, source: &[u8]) {
         return;
     };
     let function = enclosing_function(argument);
-    if let Some(init) = declaration_value(function, &name, argument.start_byte(), source) {
+    if let Some(init) = super::lower::declaration_value(function, &name, argument.start_byte(), source) {
         args[0] = Expr::Resolved {
             name,
             value: Box::new(lower(init, source)),
         };
     }
-}
-
-/// The initializer of the last `const|let name = ...` in `scope` before `before`.
-fn declaration_value<'t>(scope: Node<'t>, name: &str, before: usize, source: &[u8]) -> Option<Node<'t>> {
-    let mut found = None;
-    let mut stack = vec![scope];
-    while let Some(node) = stack.pop() {
-        if node.start_byte() >= before {
-            continue;
-        }
-        if node.kind() == "variable_declarator" {
-            let declared = node.child_by_field_name("name").map(|n| text(n, source));
-            if declared == Some(name) {
-                if let Some(value) = node.child_by_field_name("value") {
-                    if found.is_none_or(|f: Node| f.start_byte() < value.start_byte()) {
-                        found = Some(value);
-                    }
-                }
-            }
-        }
-        let mut cursor = node.walk();
-        for child in node.named_children(&mut cursor) {
-            if !syntax::is_function(child) {
-                stack.push(child);
-            }
-        }
-    }
-    found
 }
 
 /// When the chain ending at `top` is stored in a variable (`let q = ...` or

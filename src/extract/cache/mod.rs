@@ -1,0 +1,175 @@
+//! Cache paths: operations on the configured cache clients, judged by their
+//! key. The key argument is followed to what builds it — a template literal,
+//! a concatenation, a variable of the same function, or a key-builder
+//! function (resolved across files when they are linked).
+
+use super::ir::{Access, CacheOp, Candidate, KeyPart};
+use super::links::key_shape;
+use super::lower::{declaration_value, lower_arguments};
+use super::queries::{CompiledQuery, QueryExt};
+use super::rules::{last_segment, ExtractRules};
+use super::symbols::enclosing_symbol;
+use super::syntax::{self, enclosing_function, line, snippet, text, unwrap_expression, Dialect};
+use crate::model::{PathKind, TableUse};
+use tree_sitter::{Node, Tree};
+
+static CALLS: CompiledQuery = CompiledQuery::new("cache/calls.scm", include_str!("calls.scm"));
+
+/// Compiles the query for `dialect`; used by the test that builds every query.
+pub fn compile(dialect: Dialect) -> Result<(), String> {
+    CALLS.get(dialect).map(|_| ())
+}
+
+/// Every cache operation in a parsed file.
+pub fn extract(tree: &Tree, source: &[u8], file: &str, dialect: Dialect, rules: &ExtractRules) -> Vec<Candidate> {
+    let Ok(query) = CALLS.get(dialect) else {
+        return Vec::new();
+    };
+    let mut candidates = Vec::new();
+    for call in query.nodes(tree.root_node(), source, query.capture_index("call")) {
+        let Some(function) = call
+            .child_by_field_name("function")
+            .map(super::syntax::unwrap_expression)
+        else {
+            continue;
+        };
+        let (Some(object), Some(property), Some(arguments)) = (
+            function.child_by_field_name("object"),
+            function.child_by_field_name("property"),
+            call.child_by_field_name("arguments"),
+        ) else {
+            continue;
+        };
+        let method = text(property, source);
+        if !rules
+            .cache_clients
+            .iter()
+            .any(|c| c == last_segment(text(object, source)))
+            || !rules.is_cache_method(method)
+        {
+            continue;
+        }
+        let key = match arguments.named_child(0) {
+            Some(key) => key_parts(key, source, 0),
+            None => vec![KeyPart::Opaque(snippet(call, source))],
+        };
+        candidates.push(Candidate {
+            id: String::new(),
+            kind: PathKind::Cache,
+            operation: method.to_string(),
+            targets: vec![TableUse {
+                name: Some(key_shape(&key)),
+                alias: None,
+                line: line(call),
+            }],
+            file: file.to_string(),
+            line: line(call),
+            symbol: enclosing_symbol(call, source),
+            access: Access::Cache(CacheOp {
+                method: method.to_string(),
+                key,
+            }),
+        });
+    }
+    candidates
+}
+
+/// The parts of a key expression.
+pub fn key_parts(node: Node, source: &[u8], depth: usize) -> Vec<KeyPart> {
+    const MAX_DEPTH: usize = 8;
+    let node = unwrap_expression(node);
+    if depth > MAX_DEPTH {
+        return vec![KeyPart::Opaque(snippet(node, source))];
+    }
+    if let Some(literal) = syntax::string_value(node, source) {
+        return vec![KeyPart::Text(literal)];
+    }
+    match node.kind() {
+        "template_string" => {
+            let mut parts = Vec::new();
+            let mut cursor = node.walk();
+            for child in node.named_children(&mut cursor) {
+                match child.kind() {
+                    "string_fragment" | "escape_sequence" => parts.push(KeyPart::Text(text(child, source).to_string())),
+                    "template_substitution" => match child.named_child(0) {
+                        Some(inner) => parts.push(hole(inner, source)),
+                        None => parts.push(KeyPart::Opaque(snippet(child, source))),
+                    },
+                    _ => {}
+                }
+            }
+            parts
+        }
+        "binary_expression" if node.child_by_field_name("operator").is_some_and(|o| o.kind() == "+") => {
+            let mut parts = Vec::new();
+            for side in ["left", "right"] {
+                match node.child_by_field_name(side) {
+                    Some(operand) => match syntax::string_value(operand, source) {
+                        Some(literal) => parts.push(KeyPart::Text(literal)),
+                        None if matches!(
+                            unwrap_expression(operand).kind(),
+                            "template_string" | "binary_expression"
+                        ) =>
+                        {
+                            parts.extend(key_parts(operand, source, depth + 1))
+                        }
+                        None => parts.push(hole(operand, source)),
+                    },
+                    None => parts.push(KeyPart::Opaque(snippet(node, source))),
+                }
+            }
+            parts
+        }
+        "call_expression" => {
+            let callee = node.child_by_field_name("function").map(unwrap_expression);
+            let arguments = node
+                .child_by_field_name("arguments")
+                .filter(|a| a.kind() == "arguments");
+            match (callee, arguments) {
+                (Some(callee), Some(arguments)) if matches!(callee.kind(), "identifier" | "member_expression") => {
+                    vec![KeyPart::Builder {
+                        callee: text(callee, source).to_string(),
+                        args: lower_arguments(arguments, source),
+                        text: snippet(node, source),
+                    }]
+                }
+                _ => vec![KeyPart::Opaque(snippet(node, source))],
+            }
+        }
+        "identifier" => {
+            let name = text(node, source);
+            match declaration_value(enclosing_function(node), name, node.start_byte(), source) {
+                Some(value) => key_parts(value, source, depth + 1),
+                None => vec![KeyPart::Opaque(format!("{name} (not built in this function)"))],
+            }
+        }
+        _ => vec![KeyPart::Opaque(snippet(node, source))],
+    }
+}
+
+/// A value interpolated into a key: shown by its last name (`{orgId}`) or
+/// callee (`{hashParams(…)}`), with every name it mentions.
+fn hole(node: Node, source: &[u8]) -> KeyPart {
+    let node = unwrap_expression(node);
+    let shown = match node.kind() {
+        "identifier" | "member_expression" => last_segment(text(node, source)).to_string(),
+        "call_expression" => node
+            .child_by_field_name("function")
+            .map(|f| format!("{}(…)", last_segment(text(f, source))))
+            .unwrap_or_else(|| snippet(node, source)),
+        _ => snippet(node, source),
+    };
+    let mut names = Vec::new();
+    let mut stack = vec![node];
+    while let Some(current) = stack.pop() {
+        if matches!(
+            current.kind(),
+            "identifier" | "property_identifier" | "shorthand_property_identifier"
+        ) {
+            names.push(text(current, source).to_string());
+        }
+        let mut cursor = current.walk();
+        stack.extend(current.named_children(&mut cursor));
+    }
+    KeyPart::Hole { text: shown, names }
+}

@@ -1,0 +1,267 @@
+//! What one file offers the others, and the pass that resolves references
+//! across files once every file is extracted: a queue used in one file and
+//! created in another, a worker's processor imported from elsewhere, a cache
+//! key built by a function of another module.
+
+use super::ir::{Access, Candidate, Expr, JobDataReads, KeyPart, ProcessorRef, QueueRef};
+use super::queues::queue_target;
+use crate::model::TableUse;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A name imported from another module.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Import {
+    /// The module specifier as written (`../jobs/queues`).
+    pub specifier: String,
+    /// The name exported there (`default` for a default import).
+    pub name: String,
+}
+
+/// A function that builds a cache key from its parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyBuilder {
+    /// Parameter names, in order.
+    pub params: Vec<String>,
+    /// The key it returns, part by part; holes name the parameters they use.
+    pub parts: Vec<KeyPart>,
+}
+
+/// What a file declares that paths in other files (or later in the same
+/// file) refer to.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FileSummary {
+    /// The file, relative.
+    pub file: String,
+    /// Imported names by local name.
+    pub imports: BTreeMap<String, Import>,
+    /// Queue variables (and class fields) → queue name.
+    pub queues: BTreeMap<String, String>,
+    /// Flow-producer variables.
+    pub flows: BTreeSet<String>,
+    /// Top-level functions → what they read of `job.data`, for processors.
+    pub processors: BTreeMap<String, JobDataReads>,
+    /// Key builders: `name` or `Class.method` → the key they return.
+    pub key_builders: BTreeMap<String, KeyBuilder>,
+}
+
+/// Resolves every cross-file reference it can and fills in targets.
+pub fn link(candidates: &mut [Candidate], summaries: &BTreeMap<String, FileSummary>) {
+    for candidate in candidates.iter_mut() {
+        let Some(summary) = summaries.get(&candidate.file) else {
+            continue;
+        };
+        match &mut candidate.access {
+            Access::QueueProducer(producer) => {
+                if let QueueRef::Variable(local) = &producer.queue {
+                    producer.queue = resolve_queue(local, summary, summaries);
+                    candidate.targets = vec![queue_target(&producer.queue, candidate.line)];
+                }
+            }
+            Access::QueueConsumer(consumer) => {
+                if let ProcessorRef::Named(local) = &consumer.processor {
+                    consumer.processor = resolve_processor(local, summary, summaries);
+                }
+            }
+            Access::Cache(op) => {
+                op.key = resolve_key(&op.key, summary, summaries, 0);
+                candidate.targets = vec![TableUse {
+                    name: Some(key_shape(&op.key)),
+                    alias: None,
+                    line: candidate.line,
+                }];
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The module an import specifier names, among the scanned files.
+fn resolve_module<'s>(
+    from: &str,
+    specifier: &str,
+    summaries: &'s BTreeMap<String, FileSummary>,
+) -> Option<&'s FileSummary> {
+    if !specifier.starts_with('.') {
+        return None; // a package: not part of the scanned sources
+    }
+    let mut parts: Vec<&str> = from.split('/').collect();
+    parts.pop();
+    for segment in specifier.split('/') {
+        match segment {
+            "." | "" => {}
+            ".." => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    let joined = parts.join("/");
+    // ESM TypeScript imports often say `.js` for the `.ts` file.
+    let stem = ["js", "mjs", "cjs", "jsx"]
+        .iter()
+        .find_map(|ext| joined.strip_suffix(&format!(".{ext}")))
+        .unwrap_or(&joined);
+    let candidates = [
+        joined.clone(),
+        format!("{stem}.ts"),
+        format!("{stem}.tsx"),
+        format!("{stem}.mts"),
+        format!("{stem}.cts"),
+        format!("{stem}/index.ts"),
+        format!("{stem}/index.tsx"),
+    ];
+    candidates.iter().find_map(|c| summaries.get(c))
+}
+
+/// Follows `local` to where it is defined: this file, or the module it is
+/// imported from.
+fn defining<'s>(
+    local: &str,
+    summary: &'s FileSummary,
+    summaries: &'s BTreeMap<String, FileSummary>,
+) -> Option<(&'s FileSummary, String)> {
+    match summary.imports.get(local) {
+        Some(import) => resolve_module(&summary.file, &import.specifier, summaries).map(|s| (s, import.name.clone())),
+        None => Some((summary, local.to_string())),
+    }
+}
+
+fn resolve_queue(local: &str, summary: &FileSummary, summaries: &BTreeMap<String, FileSummary>) -> QueueRef {
+    match defining(local, summary, summaries) {
+        Some((file, name)) => match file.queues.get(&name) {
+            Some(queue) => QueueRef::Named(queue.clone()),
+            None => QueueRef::Unknown(format!(
+                "`{local}` is not created with a literal queue name in {}",
+                file.file
+            )),
+        },
+        None => QueueRef::Unknown(format!("`{local}` comes from a module outside the scanned sources")),
+    }
+}
+
+fn resolve_processor(local: &str, summary: &FileSummary, summaries: &BTreeMap<String, FileSummary>) -> ProcessorRef {
+    match defining(local, summary, summaries) {
+        Some((file, name)) => match file.processors.get(&name) {
+            Some(reads) => ProcessorRef::Read(reads.clone()),
+            None => ProcessorRef::Unknown(format!("`{local}` is not a function declared in {}", file.file)),
+        },
+        None => ProcessorRef::Unknown(format!("`{local}` comes from a module outside the scanned sources")),
+    }
+}
+
+/// Replaces key-builder calls by the parts the builder returns, with each
+/// hole naming what the caller passed for the parameter it uses.
+fn resolve_key(
+    parts: &[KeyPart],
+    summary: &FileSummary,
+    summaries: &BTreeMap<String, FileSummary>,
+    depth: usize,
+) -> Vec<KeyPart> {
+    const MAX_DEPTH: usize = 4;
+    let mut resolved = Vec::new();
+    for part in parts {
+        let KeyPart::Builder { callee, args, text } = part else {
+            resolved.push(part.clone());
+            continue;
+        };
+        let (head, rest) = match callee.split_once('.') {
+            Some((head, rest)) => (head, Some(rest)),
+            None => (callee.as_str(), None),
+        };
+        let builder = defining(head, summary, summaries).and_then(|(file, name)| {
+            let key = match rest {
+                Some(rest) => format!("{name}.{rest}"),
+                None => name,
+            };
+            file.key_builders.get(&key).map(|b| (file, b))
+        });
+        match builder {
+            Some((file, builder)) if depth < MAX_DEPTH => {
+                let substituted: Vec<KeyPart> = builder
+                    .parts
+                    .iter()
+                    .map(|p| substitute(p, &builder.params, args))
+                    .collect();
+                resolved.extend(resolve_key(&substituted, file, summaries, depth + 1));
+            }
+            _ => resolved.push(KeyPart::Opaque(text.clone())),
+        }
+    }
+    resolved
+}
+
+/// A builder's hole, with each parameter it names replaced by the names in
+/// the caller's argument for it.
+fn substitute(part: &KeyPart, params: &[String], args: &[Expr]) -> KeyPart {
+    let KeyPart::Hole { text, names } = part else {
+        return part.clone();
+    };
+    let mut substituted = Vec::new();
+    for name in names {
+        match params.iter().position(|p| p == name) {
+            Some(index) => match args.get(index) {
+                Some(arg) => substituted.extend(names_in(arg)),
+                None => substituted.push(name.clone()),
+            },
+            None => substituted.push(name.clone()),
+        }
+    }
+    KeyPart::Hole {
+        text: text.clone(),
+        names: substituted,
+    }
+}
+
+/// Identifiers and property names an expression mentions.
+pub fn names_in(expr: &Expr) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut stack = vec![expr];
+    while let Some(expr) = stack.pop() {
+        match expr {
+            Expr::Ref(path) => names.extend(path.split('.').map(str::to_string)),
+            Expr::Array(items) | Expr::OneOf(items) => stack.extend(items),
+            Expr::Object(props) => {
+                for prop in props {
+                    match prop {
+                        super::ir::Prop::KeyValue(key, value) => {
+                            names.push(key.clone());
+                            stack.push(value);
+                        }
+                        super::ir::Prop::Spread(value) => stack.push(value),
+                        super::ir::Prop::Computed(text) => names.push(text.clone()),
+                    }
+                }
+            }
+            Expr::Call { args, .. } => stack.extend(args),
+            Expr::Resolved { name, value } => {
+                names.push(name.clone());
+                stack.push(value);
+            }
+            Expr::Function { body, .. } => stack.push(body),
+            _ => {}
+        }
+    }
+    names
+}
+
+/// The key's shape for documents and ids: `org:{orgId}:plan`.
+pub fn key_shape(parts: &[KeyPart]) -> String {
+    let mut shape = String::new();
+    for part in parts {
+        match part {
+            KeyPart::Text(text) => shape.push_str(text),
+            KeyPart::Hole { text, .. } => {
+                shape.push('{');
+                shape.push_str(text);
+                shape.push('}');
+            }
+            KeyPart::Builder { callee, .. } => shape.push_str(&format!("{{{callee}(…)}}")),
+            KeyPart::Opaque(_) => shape.push_str("{?}"),
+        }
+    }
+    if shape.is_empty() {
+        return "?".to_string();
+    }
+    // Ids separate their fields with `::` and hold no whitespace.
+    shape.split_whitespace().collect::<String>().replace("::", ":")
+}

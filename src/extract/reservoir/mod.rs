@@ -1,0 +1,76 @@
+//! Storage-engine ("reservoir") paths: calls on the configured client
+//! receivers, except methods that carry no tenant data.
+
+use super::ir::{Access, Candidate, ReservoirCall};
+use super::lower::lower_arguments;
+use super::queries::{CompiledQuery, QueryExt};
+use super::rules::{last_segment, ExtractRules};
+use super::symbols::enclosing_symbol;
+use super::syntax::{line, text, Dialect};
+use crate::model::{PathKind, TableUse};
+use tree_sitter::Tree;
+
+static CALLS: CompiledQuery = CompiledQuery::new("reservoir/calls.scm", include_str!("calls.scm"));
+
+/// Compiles the query for `dialect`; used by the test that builds every query.
+pub fn compile(dialect: Dialect) -> Result<(), String> {
+    CALLS.get(dialect).map(|_| ())
+}
+
+/// Every storage-engine call in a parsed file.
+pub fn extract(tree: &Tree, source: &[u8], file: &str, dialect: Dialect, rules: &ExtractRules) -> Vec<Candidate> {
+    let Ok(query) = CALLS.get(dialect) else {
+        return Vec::new();
+    };
+    let mut candidates = Vec::new();
+    for call in query.nodes(tree.root_node(), source, query.capture_index("call")) {
+        let Some(function) = call
+            .child_by_field_name("function")
+            .map(super::syntax::unwrap_expression)
+        else {
+            continue;
+        };
+        let (Some(object), Some(property), Some(args)) = (
+            function.child_by_field_name("object"),
+            function.child_by_field_name("property"),
+            call.child_by_field_name("arguments"),
+        ) else {
+            continue;
+        };
+        if !rules
+            .reservoir_receivers
+            .iter()
+            .any(|r| r == last_segment(text(object, source)))
+        {
+            continue;
+        }
+        let method = text(property, source).to_string();
+        if rules.reservoir_ignore.contains(&method) {
+            continue;
+        }
+        candidates.push(Candidate {
+            id: String::new(),
+            kind: PathKind::Reservoir,
+            operation: method.clone(),
+            targets: vec![TableUse {
+                name: Some(
+                    rules
+                        .reservoir_datasets
+                        .get(&method)
+                        .cloned()
+                        .unwrap_or_else(|| method.clone()),
+                ),
+                alias: None,
+                line: line(call),
+            }],
+            file: file.to_string(),
+            line: line(call),
+            symbol: enclosing_symbol(call, source),
+            access: Access::Reservoir(ReservoirCall {
+                method,
+                args: lower_arguments(args, source),
+            }),
+        });
+    }
+    candidates
+}

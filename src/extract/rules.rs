@@ -1,0 +1,71 @@
+//! Which calls are data-access paths beyond SQL. These come from the
+//! inventory, so the extractors for storage-engine calls, queues and cache
+//! keys follow a team's own names instead of hard-coded ones.
+
+/// Names that make a call a path of the non-SQL kinds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExtractRules {
+    /// Receivers of storage-engine calls (`reservoir.query(...)`); the last
+    /// segment of the receiver is compared (`this.reservoir` matches).
+    pub reservoir_receivers: Vec<String>,
+    /// Storage-engine methods that carry no tenant data.
+    pub reservoir_ignore: Vec<String>,
+    /// The data set each storage-engine method reads or writes (default: the method name).
+    pub reservoir_datasets: std::collections::BTreeMap<String, String>,
+    /// Functions that create a queue from a name (`createQueue('emails')`).
+    pub queue_factories: Vec<String>,
+    /// Functions that create a worker from a name and processor (`createWorker('emails', fn)`).
+    pub worker_factories: Vec<String>,
+    /// Receivers of cache operations (`redis.get(...)`, `cache.set(...)`).
+    pub cache_clients: Vec<String>,
+    /// Cache methods whose first argument is a key; a trailing `*` matches a prefix.
+    pub cache_methods: Vec<String>,
+}
+
+impl Default for ExtractRules {
+    fn default() -> Self {
+        let strings = |items: &[&str]| items.iter().map(|s| s.to_string()).collect();
+        ExtractRules {
+            reservoir_receivers: strings(&["reservoir"]),
+            reservoir_ignore: strings(&["getEngineType", "healthCheck", "initialize"]),
+            reservoir_datasets: Default::default(),
+            queue_factories: Vec::new(),
+            worker_factories: Vec::new(),
+            cache_clients: strings(&["redis", "cache"]),
+            cache_methods: strings(&[
+                "get",
+                "set",
+                "setex",
+                "del",
+                "delete",
+                "unlink",
+                "getOrSet",
+                "getdel",
+                "mget",
+                "hget",
+                "hset",
+                "hgetall",
+                "hdel",
+                "incr",
+                "incrby",
+                "expire",
+                "invalidate*",
+            ]),
+        }
+    }
+}
+
+impl ExtractRules {
+    /// Whether `method` is a cache operation.
+    pub fn is_cache_method(&self, method: &str) -> bool {
+        self.cache_methods.iter().any(|m| match m.strip_suffix('*') {
+            Some(prefix) => method.starts_with(prefix),
+            None => m == method,
+        })
+    }
+}
+
+/// The last name of a receiver: `this.deps.reservoir` → `reservoir`.
+pub fn last_segment(receiver: &str) -> &str {
+    receiver.rsplit(['.', '?']).find(|s| !s.is_empty()).unwrap_or(receiver)
+}

@@ -1,0 +1,164 @@
+//! Builds a file's [`FileSummary`]: its imports, the processors and key
+//! builders it declares at the top level (and as static methods), for
+//! references from other files.
+
+use super::cache::key_parts;
+use super::ir::KeyPart;
+use super::links::{FileSummary, Import, KeyBuilder};
+use super::lower::parameter_names;
+use super::queues::job_data_reads;
+use super::syntax::{self, text};
+use tree_sitter::Node;
+
+/// Imports, processors and key builders of a parsed file.
+pub fn summarise(root: Node, source: &[u8], file: &str) -> FileSummary {
+    let mut summary = FileSummary {
+        file: file.to_string(),
+        ..FileSummary::default()
+    };
+    let mut cursor = root.walk();
+    for statement in root.named_children(&mut cursor) {
+        let declaration = match statement.kind() {
+            "export_statement" => statement.child_by_field_name("declaration"),
+            "import_statement" => {
+                imports(statement, source, &mut summary);
+                None
+            }
+            _ => Some(statement),
+        };
+        let Some(declaration) = declaration else { continue };
+        match declaration.kind() {
+            "function_declaration" => {
+                if let Some(name) = declaration.child_by_field_name("name") {
+                    function(declaration, text(name, source), source, &mut summary);
+                }
+            }
+            "lexical_declaration" | "variable_declaration" => {
+                let mut declarators = declaration.walk();
+                for declarator in declaration.named_children(&mut declarators) {
+                    let (Some(name), Some(value)) = (
+                        declarator.child_by_field_name("name"),
+                        declarator.child_by_field_name("value"),
+                    ) else {
+                        continue;
+                    };
+                    if matches!(value.kind(), "arrow_function" | "function_expression" | "function") {
+                        function(value, text(name, source), source, &mut summary);
+                    }
+                }
+            }
+            "class_declaration" => {
+                let Some(class) = declaration.child_by_field_name("name").map(|n| text(n, source)) else {
+                    continue;
+                };
+                let Some(body) = declaration.child_by_field_name("body") else {
+                    continue;
+                };
+                let mut members = body.walk();
+                for member in body.named_children(&mut members) {
+                    if member.kind() != "method_definition" {
+                        continue;
+                    }
+                    let Some(name) = member.child_by_field_name("name") else {
+                        continue;
+                    };
+                    let qualified = format!("{class}.{}", text(name, source));
+                    if let Some(builder) = key_builder(member, source) {
+                        summary.key_builders.insert(qualified, builder);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    summary
+}
+
+fn function(node: Node, name: &str, source: &[u8], summary: &mut FileSummary) {
+    if parameter_names(node, source).is_empty() {
+        return;
+    }
+    summary
+        .processors
+        .insert(name.to_string(), job_data_reads(node, name, source));
+    if let Some(builder) = key_builder(node, source) {
+        summary.key_builders.insert(name.to_string(), builder);
+    }
+}
+
+/// A function whose whole result is a key expression (template, concatenation).
+fn key_builder(function: Node, source: &[u8]) -> Option<KeyBuilder> {
+    let body = function.child_by_field_name("body")?;
+    let returned = if body.kind() == "statement_block" {
+        let mut cursor = body.walk();
+        let statements: Vec<Node> = body
+            .named_children(&mut cursor)
+            .filter(|n| n.kind() != "comment")
+            .collect();
+        match statements.as_slice() {
+            [only] if only.kind() == "return_statement" => only.named_child(0)?,
+            _ => return None,
+        }
+    } else {
+        body
+    };
+    let returned = syntax::unwrap_expression(returned);
+    if !matches!(returned.kind(), "template_string" | "binary_expression") {
+        return None;
+    }
+    let parts = key_parts(returned, source, 0);
+    if parts.iter().any(|p| matches!(p, KeyPart::Opaque(_))) {
+        return None;
+    }
+    Some(KeyBuilder {
+        params: parameter_names(function, source),
+        parts,
+    })
+}
+
+/// `import { a, b as c } from './x'`, `import d from './y'`, `import * as ns from './z'`.
+fn imports(statement: Node, source: &[u8], summary: &mut FileSummary) {
+    let Some(specifier) = statement
+        .child_by_field_name("source")
+        .and_then(|s| syntax::string_value(s, source))
+    else {
+        return;
+    };
+    let mut stack = vec![statement];
+    while let Some(node) = stack.pop() {
+        match node.kind() {
+            "import_specifier" => {
+                let name = node.child_by_field_name("name").map(|n| text(n, source).to_string());
+                let alias = node.child_by_field_name("alias").map(|n| text(n, source).to_string());
+                if let Some(name) = name {
+                    summary.imports.insert(
+                        alias.unwrap_or_else(|| name.clone()),
+                        Import {
+                            specifier: specifier.clone(),
+                            name,
+                        },
+                    );
+                }
+                continue;
+            }
+            "import_clause" => {
+                // A default import is the clause's direct identifier child.
+                let mut cursor = node.walk();
+                for child in node.named_children(&mut cursor) {
+                    if child.kind() == "identifier" {
+                        summary.imports.insert(
+                            text(child, source).to_string(),
+                            Import {
+                                specifier: specifier.clone(),
+                                name: "default".to_string(),
+                            },
+                        );
+                    }
+                }
+            }
+            _ => {}
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+}
