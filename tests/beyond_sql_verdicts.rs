@@ -362,3 +362,86 @@ fn awaited_calls_with_type_arguments_are_found() {
     assert_path(&found[0], Verdict::Unscoped, "count", "keys: from, to");
     assert_path(&found[1], Verdict::Scoped, "org:{orgId}:rows", "orgId");
 }
+
+#[test]
+fn reservoir_params_that_cannot_be_read_are_unknown() {
+    let source = "async function q(params) { return reservoir.query({ ...params, from }); }";
+    assert_path(
+        &only(&[("a.ts", source)], PathKind::Reservoir),
+        Verdict::Unknown,
+        "query",
+        "a spread of `params`",
+    );
+}
+
+#[test]
+fn producer_payload_from_a_parameter_is_unknown() {
+    let source = "const q = new Queue('emails');\nasync function send(job) { await q.add('send', job); }";
+    assert_path(
+        &only(&[("a.ts", source)], PathKind::QueueProducer),
+        Verdict::Unknown,
+        "emails",
+        "`job`",
+    );
+}
+
+#[test]
+fn producer_payload_with_a_conditional_tenant_is_conditional() {
+    let source = "const q = new Queue('emails');
+async function send(orgId?: string) { await q.add('send', { to, ...(orgId ? { organizationId: orgId } : {}) }); }";
+    assert_path(
+        &only(&[("a.ts", source)], PathKind::QueueProducer),
+        Verdict::Conditional,
+        "emails",
+        "conditional spread",
+    );
+}
+
+#[test]
+fn producer_payload_with_a_global_sentinel_is_not_tenant() {
+    let source = "const q = new Queue('rollups');\nasync function all() { await q.add('rollup', { organizationId: GLOBAL_SCOPE }); }";
+    assert_path(
+        &only(&[("a.ts", source)], PathKind::QueueProducer),
+        Verdict::NotTenant,
+        "rollups",
+        "GLOBAL_SCOPE",
+    );
+}
+
+#[test]
+fn cache_key_whose_tenant_id_falls_back_is_conditional() {
+    let source = "async function plan(orgId?: string) { return redis.get(`plan:${orgId ?? 'all'}`); }";
+    assert_path(
+        &only(&[("a.ts", source)], PathKind::Cache),
+        Verdict::Conditional,
+        "plan:{orgId??'all'}",
+        "only when it is set",
+    );
+}
+
+#[test]
+fn in_memory_map_cache_is_a_path_when_configured() {
+    let source = "const planCache = new Map<string, Plan>();
+function cached(orgId: string) { return planCache.get(`plan:${orgId}`); }
+function all() { return planCache.get('plans'); }";
+    let extraction = |rules: &ExtractRules| {
+        finish(vec![extract_file(
+            source.as_bytes(),
+            "a.ts",
+            Dialect::TypeScript,
+            rules,
+        )])
+    };
+    assert!(
+        extraction(&ExtractRules::default()).is_empty(),
+        "not a cache unless configured"
+    );
+    let configured = ExtractRules {
+        cache_clients: vec!["planCache".into()],
+        ..ExtractRules::default()
+    };
+    let taxonomy = support::taxonomy();
+    let found: Vec<DataPath> = extraction(&configured).iter().map(|c| decide(c, &taxonomy)).collect();
+    assert_path(&found[0], Verdict::Scoped, "plan:{orgId}", "orgId");
+    assert_path(&found[1], Verdict::Unscoped, "plans", "constant key");
+}

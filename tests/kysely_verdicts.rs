@@ -129,7 +129,7 @@ fn computed_table_name_is_unknown_and_never_dropped() {
     assert_eq!(path.verdict, Unknown);
     assert_eq!(path.target, "?");
     assert!(
-        path.evidence.contains("computed at run time (`table`)"),
+        path.evidence.contains("`table` is computed at run time"),
         "{}",
         path.evidence
     );

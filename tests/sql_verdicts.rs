@@ -150,3 +150,9 @@ fn tautology_on_a_parameter_is_not_a_constraint() {
         &["no tenant constraint on projects"],
     );
 }
+
+#[test]
+fn awaited_sql_raw_with_type_arguments_is_found() {
+    let path = only_path("async function run(q: string) { return (await sql.raw<Row>(q).execute(db)).rows; }");
+    assert_eq!(path.verdict, Unknown);
+}

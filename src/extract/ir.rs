@@ -344,6 +344,9 @@ pub enum KeyPart {
         text: String,
         /// Identifiers and property names inside it.
         names: Vec<String>,
+        /// The value falls back to another one at run time (`orgId ?? 'all'`,
+        /// a ternary), so a tenant id it names may be absent.
+        fallback: bool,
     },
     /// A call to a key-builder function, resolved when files are linked.
     Builder {

@@ -193,7 +193,7 @@ fn resolve_key(
 /// A builder's hole, with each parameter it names replaced by the names in
 /// the caller's argument for it.
 fn substitute(part: &KeyPart, params: &[String], args: &[Expr]) -> KeyPart {
-    let KeyPart::Hole { text, names } = part else {
+    let KeyPart::Hole { text, names, fallback } = part else {
         return part.clone();
     };
     let mut substituted = Vec::new();
@@ -209,6 +209,7 @@ fn substitute(part: &KeyPart, params: &[String], args: &[Expr]) -> KeyPart {
     KeyPart::Hole {
         text: text.clone(),
         names: substituted,
+        fallback: *fallback,
     }
 }
 

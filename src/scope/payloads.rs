@@ -211,10 +211,19 @@ fn list(keys: &[String]) -> String {
 /// A cache operation: its key must contain a tenant id.
 pub fn cache(op: &CacheOp, shape: &str, taxonomy: &Taxonomy) -> (Verdict, String) {
     let mut holes = Vec::new();
+    let mut conditional: Option<String> = None;
     for part in &op.key {
         match part {
-            KeyPart::Hole { text, names } => {
+            KeyPart::Hole { text, names, fallback } => {
                 if let Some(name) = names.iter().find(|n| taxonomy.is_tenancy_name(n)) {
+                    if *fallback {
+                        conditional.get_or_insert_with(|| {
+                            format!(
+                                "key `{shape}` contains `{name}` only when it is set (`{{{text}}}` falls back to another value)"
+                            )
+                        });
+                        continue;
+                    }
                     return (
                         Verdict::Scoped,
                         format!("key `{shape}` contains the tenant id `{name}` (in `{{{text}}}`)"),
@@ -227,6 +236,9 @@ pub fn cache(op: &CacheOp, shape: &str, taxonomy: &Taxonomy) -> (Verdict, String
             }
             KeyPart::Text(_) => {}
         }
+    }
+    if let Some(why) = conditional {
+        return (Verdict::Conditional, why);
     }
     if taxonomy
         .beyond_sql

@@ -131,7 +131,7 @@ pub fn judge(relation: &Relation, operation_writes_rows: bool) -> (Verdict, Stri
         return (
             Verdict::Unknown,
             format!(
-                "table name is computed at run time (`{}`); the analysis cannot tell which table this touches",
+                "cannot tell which table this touches: `{}` is computed at run time",
                 table.dynamic_text.as_deref().unwrap_or("?")
             ),
         );

@@ -171,5 +171,14 @@ fn hole(node: Node, source: &[u8]) -> KeyPart {
         let mut cursor = current.walk();
         stack.extend(current.named_children(&mut cursor));
     }
-    KeyPart::Hole { text: shown, names }
+    let fallback = node.kind() == "ternary_expression"
+        || (node.kind() == "binary_expression"
+            && node
+                .child_by_field_name("operator")
+                .is_some_and(|o| matches!(o.kind(), "??" | "||")));
+    KeyPart::Hole {
+        text: shown,
+        names,
+        fallback,
+    }
 }

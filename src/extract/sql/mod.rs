@@ -77,7 +77,7 @@ fn raw_candidate(call: Node, source: &[u8], file: &str) -> Option<Candidate> {
     let statement = crate::extract::ir::SqlStatement {
         operation: "other".to_string(),
         tables: vec![TableRef::Dynamic {
-            text: snippet(call, source),
+            text: format!("sql.raw({})", snippet(argument, source)),
             line: line(call),
         }],
         predicates: Vec::new(),

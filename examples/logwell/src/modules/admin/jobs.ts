@@ -90,3 +90,9 @@ export async function runNightlyMaintenance(): Promise<void> {
   const overLimit = rollup.filter((r) => r.overage > 0).length;
   console.info('[maintenance] done', { deleted, billed: rollup.length, overLimit, ms: Date.now() - started });
 }
+
+/** Runs one of the canned SQL reports from the staff console. */
+export async function runStaffReport(reportSql: string) {
+  const result = await sql.raw<Record<string, unknown>>(reportSql).execute(db);
+  return result.rows;
+}

@@ -128,3 +128,22 @@ export class AlertsService {
 }
 
 export const alertsService = new AlertsService(db);
+
+/** Incident timeline: history rows whose rule belongs to the organization. */
+export async function listOrgAlertHistory(orgId: string, since: Date) {
+  return db
+    .selectFrom('alert_history as h')
+    .selectAll('h')
+    .where('h.triggered_at', '>=', since)
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('alert_rules as r')
+          .select('r.id')
+          .whereRef('r.id', '=', 'h.alert_rule_id')
+          .where('r.organization_id', '=', orgId),
+      ),
+    )
+    .orderBy('h.triggered_at', 'desc')
+    .execute();
+}

@@ -59,3 +59,17 @@ export async function listAuditEntries(filters: AuditLogFilters): Promise<AuditL
 
   return q.orderBy('created_at', 'desc').limit(Math.min(limit, 500)).execute();
 }
+
+/**
+ * CSV export for the compliance page. `orgId` is optional so that the support
+ * console can export a single actor's trail across organizations.
+ */
+export async function exportAuditTrail(orgId: string | null, actorId: string) {
+  const { rows } = await sql<AuditLogEntry>`
+    SELECT id, organization_id, actor_id, action, target, created_at
+    FROM audit_log
+    WHERE actor_id = ${actorId}
+      AND (${orgId}::uuid IS NULL OR organization_id = ${orgId})
+    ORDER BY created_at DESC`.execute(db);
+  return rows;
+}

@@ -120,3 +120,16 @@ export function requireOrgRole(minRole: MemberRole) {
     request.auth = { ...request.auth, orgId: request.params.orgId, role };
   };
 }
+
+/** Signs a user out everywhere and reports how many sessions ended. */
+export async function revokeAllSessions(userId: string) {
+  const now = new Date();
+  const revoked = await db
+    .with('ended', (qb) =>
+      qb.deleteFrom('user_sessions').where('user_id', '=', userId).where('expires_at', '>', now).returning('id'),
+    )
+    .selectFrom('ended')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .executeTakeFirstOrThrow();
+  return Number(revoked.count);
+}

@@ -3,6 +3,7 @@ import { db } from '../../db/client';
 import type { Database, LogLevel, LogRow, SavedSearch } from '../../db/schema';
 import { cache, CacheManager, hashParams } from '../../lib/cache';
 import { reservoir, type ReservoirResult, type TraceSpan } from '../../lib/reservoir';
+import { scopeToProject } from '../../lib/scoping';
 
 const QUERY_CACHE_TTL_SECONDS = 15;
 const FACET_CACHE_TTL_SECONDS = 60;
@@ -208,4 +209,11 @@ export async function findSavedSearches(projectIds: string[], term?: string): Pr
 export async function deleteSavedSearch(id: string): Promise<boolean> {
   const result = await db.deleteFrom('saved_searches').where('id', '=', id).executeTakeFirst();
   return result.numDeletedRows > 0n;
+}
+
+/** Saved searches of one project, newest first. */
+export async function listSavedSearches(projectId: string): Promise<SavedSearch[]> {
+  return scopeToProject(db.selectFrom('saved_searches').selectAll(), projectId)
+    .orderBy('created_at', 'desc')
+    .execute();
 }
