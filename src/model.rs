@@ -21,17 +21,20 @@ pub enum PathKind {
     QueueConsumer,
     /// A cache read or write, judged by its key.
     Cache,
+    /// A tenant id flowing from a route handler's request to a sink.
+    Provenance,
 }
 
 impl PathKind {
     /// Every kind, in the order documents list them.
-    pub const ALL: [PathKind; 6] = [
+    pub const ALL: [PathKind; 7] = [
         PathKind::Kysely,
         PathKind::Sql,
         PathKind::Reservoir,
         PathKind::QueueProducer,
         PathKind::QueueConsumer,
         PathKind::Cache,
+        PathKind::Provenance,
     ];
 
     /// The kebab-case name used in ids, JSON and the document.
@@ -43,6 +46,7 @@ impl PathKind {
             PathKind::QueueProducer => "queue-producer",
             PathKind::QueueConsumer => "queue-consumer",
             PathKind::Cache => "cache",
+            PathKind::Provenance => "provenance",
         }
     }
 }
@@ -67,14 +71,23 @@ pub enum Verdict {
     NotTenant,
     /// The analysis cannot see what the path touches or how it is filtered.
     Unknown,
+    /// Provenance: the tenant id comes only from the authenticated context.
+    Bound,
+    /// Provenance: a request-supplied tenant id passes a verifier on every path.
+    Verified,
+    /// Provenance: a request-supplied tenant id reaches a sink with no verifier.
+    Unverified,
 }
 
 impl Verdict {
     /// Every verdict, in the order documents list them.
-    pub const ALL: [Verdict; 5] = [
+    pub const ALL: [Verdict; 8] = [
         Verdict::Scoped,
+        Verdict::Bound,
+        Verdict::Verified,
         Verdict::Conditional,
         Verdict::Unscoped,
+        Verdict::Unverified,
         Verdict::NotTenant,
         Verdict::Unknown,
     ];
@@ -87,12 +100,23 @@ impl Verdict {
             Verdict::Unscoped => "unscoped",
             Verdict::NotTenant => "not-tenant",
             Verdict::Unknown => "unknown",
+            Verdict::Bound => "bound",
+            Verdict::Verified => "verified",
+            Verdict::Unverified => "unverified",
         }
     }
 
     /// Whether a path with this verdict needs a hand-written classification.
     pub fn needs_classification(self) -> bool {
-        !matches!(self, Verdict::Scoped | Verdict::NotTenant)
+        !matches!(
+            self,
+            Verdict::Scoped | Verdict::NotTenant | Verdict::Bound | Verdict::Verified
+        )
+    }
+
+    /// Whether the code itself proves the path safe (scoped, bound or verified).
+    pub fn proven_safe(self) -> bool {
+        matches!(self, Verdict::Scoped | Verdict::Bound | Verdict::Verified)
     }
 }
 

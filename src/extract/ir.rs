@@ -270,6 +270,56 @@ pub enum Access {
     QueueConsumer(Consumer),
     /// A cache operation.
     Cache(CacheOp),
+    /// A tenant id flowing from a request to a sink in a route handler.
+    Provenance(Flow),
+}
+
+/// Where a tenant id in a route handler comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Origin {
+    /// The authenticated context (`request.projectId` set by API-key auth).
+    Trusted(String),
+    /// The request itself: query, params, body or headers.
+    Supplied(String),
+    /// A supplied value that overrides a bound one (`request.query.projectId || request.projectId`).
+    Fallback {
+        /// The supplied side.
+        supplied: String,
+        /// The bound side.
+        bound: String,
+    },
+    /// Cannot be told, with where the flow leaves what the analysis sees.
+    Unknown(String),
+}
+
+/// Whether a supplied tenant id was verified before it reached the sink.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Guard {
+    /// No verifier on the way.
+    None,
+    /// Verified on every path, and how.
+    Verified(String),
+    /// Verified on some paths only, and why not the others.
+    Partial(String),
+    /// A verifier ran but its result does not guard the sink (inverted or ignored).
+    Ineffective(String),
+}
+
+/// A tenant id reaching a sink in a route handler.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Flow {
+    /// The tenant id's name (`projectId`).
+    pub id_name: String,
+    /// Where it comes from.
+    pub origin: Origin,
+    /// Its verification at the sink.
+    pub guard: Guard,
+    /// The sink as written (`logsService.search`, or a Kysely builder).
+    pub sink: String,
+    /// For a call into a service: the callee to follow into other files.
+    pub callee: Option<String>,
+    /// Data-access paths the sink reaches, found when files are linked.
+    pub reaches: Vec<String>,
 }
 
 /// `reservoir.count({ projectId, from, to })`.

@@ -266,3 +266,61 @@ pub fn key_shape(parts: &[KeyPart]) -> String {
     // Ids separate their fields with `::` and hold no whitespace.
     shape.split_whitespace().collect::<String>().replace("::", ":")
 }
+
+/// For each tenant id reaching a service call in a route handler, the
+/// data-access paths that call leads to: the callee is followed through the
+/// file's imports to the module defining it, and the paths inside the
+/// function or method of that name are listed.
+pub fn link_sinks(candidates: &mut [Candidate], summaries: &BTreeMap<String, FileSummary>) {
+    let mut by_symbol: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    for candidate in candidates.iter() {
+        if matches!(candidate.access, Access::Provenance(_)) {
+            continue;
+        }
+        let function = candidate
+            .symbol
+            .rsplit('.')
+            .next()
+            .unwrap_or(&candidate.symbol)
+            .to_string();
+        let target = candidate
+            .targets
+            .iter()
+            .filter_map(|t| t.name.clone())
+            .collect::<Vec<_>>()
+            .join(",");
+        by_symbol
+            .entry((candidate.file.clone(), function))
+            .or_default()
+            .push(format!(
+                "{}.{} {} ({})",
+                candidate.kind, candidate.operation, target, candidate.symbol
+            ));
+    }
+    for candidate in candidates.iter_mut() {
+        let Access::Provenance(flow) = &mut candidate.access else {
+            continue;
+        };
+        let Some(callee) = &flow.callee else { continue };
+        let Some(summary) = summaries.get(&candidate.file) else {
+            continue;
+        };
+        let (head, method) = match callee.rsplit_once('.') {
+            Some((head, method)) => (head.rsplit('.').next().unwrap_or(head), method),
+            None => (callee.as_str(), callee.as_str()),
+        };
+        let file = match summary.imports.get(head) {
+            Some(import) => match resolve_module(&summary.file, &import.specifier, summaries) {
+                Some(module) => module.file.clone(),
+                None => continue,
+            },
+            None => candidate.file.clone(),
+        };
+        if let Some(paths) = by_symbol.get(&(file, method.to_string())) {
+            let mut reaches = paths.clone();
+            reaches.sort();
+            reaches.dedup();
+            flow.reaches = reaches;
+        }
+    }
+}

@@ -15,6 +15,7 @@ mod lower;
 mod queries;
 mod queues;
 mod reservoir;
+mod routes;
 mod rules;
 pub mod schema;
 mod schema_files;
@@ -25,7 +26,7 @@ mod syntax;
 
 pub use files::{select, SourceFile, SourceSelection};
 pub use links::FileSummary;
-pub use rules::ExtractRules;
+pub use rules::{ExtractRules, Verifier};
 pub use schema_files::{read_schema, SchemaSources};
 pub use sql::statement as parse_sql;
 pub use syntax::Dialect;
@@ -148,6 +149,7 @@ pub fn extract_file(source: &[u8], file: &str, dialect: Dialect, rules: &Extract
     candidates.extend(reservoir::extract(&tree, source, file, dialect, rules));
     candidates.extend(queues::extract(&tree, source, file, dialect, rules, &mut summary));
     candidates.extend(cache::extract(&tree, source, file, dialect, rules));
+    candidates.extend(routes::extract(&tree, source, file, dialect, rules));
     FileExtraction {
         candidates,
         not_analysable: problems,
@@ -169,6 +171,7 @@ pub fn finish(files: Vec<FileExtraction>) -> Vec<Candidate> {
         assign_ids(&mut candidates);
         all.extend(candidates);
     }
+    links::link_sinks(&mut all, &summaries);
     all
 }
 
@@ -212,6 +215,7 @@ pub fn compile_all_queries() -> Result<(), String> {
         reservoir::compile(dialect)?;
         queues::compile(dialect)?;
         cache::compile(dialect)?;
+        routes::compile(dialect)?;
         schema::compile(dialect)?;
     }
     Ok(())

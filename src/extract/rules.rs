@@ -20,6 +20,30 @@ pub struct ExtractRules {
     pub cache_clients: Vec<String>,
     /// Cache methods whose first argument is a key; a trailing `*` matches a prefix.
     pub cache_methods: Vec<String>,
+    /// Receivers of route registrations (`app.get(...)`, `router.post(...)`).
+    pub route_receivers: Vec<String>,
+    /// Request properties whose values the client supplies.
+    pub untrusted_request_parts: Vec<String>,
+    /// Request paths set by authentication (`request.projectId`,
+    /// `request.user.organizationId`); the first segment names the request
+    /// parameter and matches whatever the handler calls it.
+    pub trusted_sources: Vec<String>,
+    /// Functions that prove the caller may use a tenant id.
+    pub verifiers: Vec<Verifier>,
+    /// Names that carry a tenant id (`projectId`, `organizationId`, `orgId`).
+    pub tenancy_names: Vec<String>,
+}
+
+/// A function that proves the caller may use a tenant id: called in a handler
+/// (`await verifyProjectAccess(projectId, userId)`), or as a route hook
+/// (`preHandler: requireOrgRole('viewer')`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verifier {
+    /// Function name.
+    pub name: String,
+    /// As a route hook, the request-supplied ids it checks (`orgId`); empty
+    /// means the ids passed to it as arguments.
+    pub verifies: Vec<String>,
 }
 
 impl Default for ExtractRules {
@@ -51,6 +75,11 @@ impl Default for ExtractRules {
                 "expire",
                 "invalidate*",
             ]),
+            route_receivers: strings(&["app", "fastify", "server", "instance", "router", "api"]),
+            untrusted_request_parts: strings(&["query", "params", "body", "headers"]),
+            trusted_sources: Vec::new(),
+            verifiers: Vec::new(),
+            tenancy_names: strings(&["projectId", "organizationId", "orgId", "tenantId"]),
         }
     }
 }

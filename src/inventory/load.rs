@@ -294,6 +294,20 @@ fn validate(raw: RawInventory, path: &Path, text: &str) -> Result<Inventory, Con
     if let Some(methods) = &raw.cache.methods {
         rules.cache_methods = methods.clone();
     }
+    if let Some(receivers) = &raw.provenance.route_receivers {
+        rules.route_receivers = receivers.clone();
+    }
+    rules.trusted_sources = raw.provenance.trusted.clone();
+    rules.verifiers = raw
+        .provenance
+        .verifiers
+        .iter()
+        .map(|v| crate::extract::Verifier {
+            name: v.name.clone(),
+            verifies: v.verifies.clone(),
+        })
+        .collect();
+    rules.tenancy_names = taxonomy.beyond_sql.tenancy_properties.clone();
 
     let mut entries = Vec::new();
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
@@ -444,7 +458,11 @@ pub fn is_path_id(id: &str) -> bool {
         && !target.is_empty()
         && kind_ok
         && operation_ok
-        && !id.chars().any(char::is_whitespace)
+        && ![file, kind_operation, target, ordinal].iter().any(|p| p.chars().any(char::is_whitespace))
+        // Route handlers are named `METHOD /path`: one inner space, no other whitespace.
+        && symbol.trim() == *symbol
+        && !symbol.contains("  ")
+        && !symbol.chars().any(|c| c.is_whitespace() && c != ' ')
 }
 
 #[cfg(test)]
@@ -461,7 +479,11 @@ mod tests {
         assert!(!is_path_id("src/a.ts::f::kysely.delete::logs"));
         assert!(!is_path_id("src/a.ts::f::kysely::logs#1"));
         assert!(!is_path_id("src/a.ts::kysely.select::logs#1"));
-        assert!(!is_path_id("src/a.ts::f g::kysely.select::logs#1"));
+        assert!(is_path_id(
+            "src/r.ts::GET /api/v1/logs::provenance.projectId::logsService.search#1"
+        ));
+        assert!(!is_path_id("src/a.ts:: f::kysely.select::logs#1"));
+        assert!(!is_path_id("src/a.ts::f::kysely.select::lo gs#1"));
     }
 
     #[test]

@@ -151,7 +151,7 @@ pub fn merge(scan: ScanResult, inventory: &Inventory) -> Audit {
         }
         let entry = entries.get(path.id.as_str()).map(|e| (*e).clone());
         let status = match (path.verdict, &entry) {
-            (Verdict::Scoped, _) => Status::Verified,
+            (verdict, _) if verdict.proven_safe() => Status::Verified,
             (Verdict::NotTenant, _) => Status::GlobalByTaxonomy,
             (_, Some(entry)) => Status::Classified(entry.classification),
             (_, None) => Status::Unclassified,

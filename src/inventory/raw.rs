@@ -40,6 +40,9 @@ pub struct RawInventory {
     /// Cache clients and keys.
     #[serde(default)]
     pub cache: RawCache,
+    /// Route handlers and where their tenant ids come from.
+    #[serde(default)]
+    pub provenance: RawProvenance,
     /// Classifications of paths the code cannot prove scoped.
     #[serde(default)]
     pub paths: Vec<RawPathEntry>,
@@ -219,6 +222,33 @@ pub struct RawCache {
     /// Key shapes shared by every tenant by design (`feature-flags:*`).
     #[serde(default)]
     pub global_keys: Vec<String>,
+}
+
+/// Settings for request-supplied tenant ids.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawProvenance {
+    /// Receivers of route registrations (default app, fastify, server, instance, router, api).
+    #[serde(default)]
+    pub route_receivers: Option<Vec<String>>,
+    /// Request paths set by authentication, e.g. `request.projectId`, `request.user.organizationId`.
+    #[serde(default)]
+    pub trusted: Vec<String>,
+    /// Functions that prove the caller may use a tenant id.
+    #[serde(default)]
+    pub verifiers: Vec<RawVerifier>,
+}
+
+/// A verifier.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawVerifier {
+    /// Function name.
+    pub name: String,
+    /// As a route hook (`preHandler: requireOrgRole('viewer')`), the ids it
+    /// checks; when omitted, the ids passed to it.
+    #[serde(default)]
+    pub verifies: Vec<String>,
 }
 
 /// A function that adds a tenant constraint to the query passed to it, e.g.

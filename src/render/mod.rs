@@ -217,6 +217,11 @@ fn kind_heading(kind: PathKind) -> (&'static str, &'static str, &'static str) {
             "Cache reads and writes; scoped when the key contains a tenant id.",
             "Key",
         ),
+        PathKind::Provenance => (
+            "Request-supplied tenant ids",
+            "For every route handler: each tenant id it uses, where it comes from, and whether it is verified on every path before it reaches data access (CWE-639). *bound*: from the authenticated context; *verified*: supplied by the client and checked on every path; *conditional*: checked on some paths only, or a supplied value overrides the bound one; *unverified*: supplied and never checked.",
+            "Sink",
+        ),
     }
 }
 

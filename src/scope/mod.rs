@@ -4,6 +4,7 @@
 
 mod kysely;
 mod payloads;
+mod provenance;
 mod relation;
 mod sql;
 mod taxonomy;
@@ -67,6 +68,7 @@ pub fn decide(candidate: &Candidate, taxonomy: &Taxonomy) -> DataPath {
         Access::QueueProducer(producer) => payloads::producer(producer, taxonomy),
         Access::QueueConsumer(consumer) => payloads::consumer(consumer, taxonomy),
         Access::Cache(op) => payloads::cache(op, &target, taxonomy),
+        Access::Provenance(flow) => provenance::judge(flow),
     };
     DataPath {
         id: candidate.id.clone(),

@@ -164,11 +164,11 @@ fn payloads(producer: &Producer, taxonomy: &Taxonomy) -> (Verdict, String) {
 /// How bad a verdict is, for combining several payloads.
 fn rank(verdict: Verdict) -> u8 {
     match verdict {
-        Verdict::Scoped => 0,
+        Verdict::Scoped | Verdict::Bound | Verdict::Verified => 0,
         Verdict::NotTenant => 1,
         Verdict::Conditional => 2,
         Verdict::Unknown => 3,
-        Verdict::Unscoped => 4,
+        Verdict::Unscoped | Verdict::Unverified => 4,
     }
 }
 

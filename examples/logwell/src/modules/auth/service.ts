@@ -133,3 +133,29 @@ export async function revokeAllSessions(userId: string) {
     .executeTakeFirstOrThrow();
   return Number(revoked.count);
 }
+
+/**
+ * Throws unless the user belongs to the organization that owns the project.
+ * Route handlers call it before using a project id taken from the request.
+ */
+export async function verifyProjectAccess(projectId: string, userId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('projects as p')
+    .innerJoin('organization_members as m', 'm.organization_id', 'p.organization_id')
+    .select('p.id')
+    .where('p.id', '=', projectId)
+    .where('m.user_id', '=', userId)
+    .executeTakeFirst();
+  if (!row) {
+    throw Object.assign(new Error('forbidden'), { statusCode: 403 });
+  }
+  return true;
+}
+
+/** Non-throwing variant for handlers that want to answer 403 themselves. */
+export async function canAccessProject(projectId: string, userId: string): Promise<boolean> {
+  return verifyProjectAccess(projectId, userId).then(
+    () => true,
+    () => false,
+  );
+}

@@ -217,3 +217,21 @@ export async function listSavedSearches(projectId: string): Promise<SavedSearch[
     .orderBy('created_at', 'desc')
     .execute();
 }
+
+export async function saveSearch(projectId: string, name: string, query: string): Promise<SavedSearch> {
+  return db
+    .insertInto('saved_searches')
+    .values({ project_id: projectId, name, query, created_by: 'api' })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function renameSavedSearch(projectId: string, id: string, name: string) {
+  return db
+    .updateTable('saved_searches')
+    .set({ name })
+    .where('id', '=', id)
+    .where('project_id', '=', projectId)
+    .returningAll()
+    .executeTakeFirst();
+}
