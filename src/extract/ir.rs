@@ -157,6 +157,24 @@ pub enum TableRef {
 }
 
 impl TableRef {
+    /// The table as a path's target: a name, or none when computed at run
+    /// time; `None` for a CTE or subquery, whose tables are their own paths.
+    pub fn target(&self) -> Option<crate::model::TableUse> {
+        match self {
+            TableRef::Named { name, alias, line } => Some(crate::model::TableUse {
+                name: Some(name.clone()),
+                alias: alias.clone(),
+                line: *line,
+            }),
+            TableRef::Dynamic { line, .. } => Some(crate::model::TableUse {
+                name: None,
+                alias: None,
+                line: *line,
+            }),
+            TableRef::Derived { .. } => None,
+        }
+    }
+
     /// The name other clauses use to qualify this table's columns.
     pub fn qualifier(&self) -> Option<&str> {
         match self {

@@ -36,6 +36,18 @@ impl CompiledQuery {
     }
 }
 
+/// The receiver, method name and arguments of a method call
+/// (`reservoir.count({...})`, also the `(await cache.get)<T>(key)` shape
+/// tree-sitter-typescript produces for awaited generic calls).
+pub fn method_call(call: Node) -> Option<(Node, Node, Node)> {
+    let function = super::syntax::unwrap_expression(call.child_by_field_name("function")?);
+    Some((
+        function.child_by_field_name("object")?,
+        function.child_by_field_name("property")?,
+        call.child_by_field_name("arguments")?,
+    ))
+}
+
 /// Runs a compiled query.
 pub trait QueryExt {
     /// The index of capture `name`; panics when the `.scm` file lacks it, which

@@ -6,7 +6,7 @@
 use super::ir::{Access, CacheOp, Candidate, KeyPart};
 use super::links::key_shape;
 use super::lower::{declaration_value, lower_arguments};
-use super::queries::{CompiledQuery, QueryExt};
+use super::queries::{method_call, CompiledQuery, QueryExt};
 use super::rules::{last_segment, ExtractRules};
 use super::symbols::enclosing_symbol;
 use super::syntax::{self, enclosing_function, line, snippet, text, unwrap_expression, Dialect};
@@ -27,17 +27,7 @@ pub fn extract(tree: &Tree, source: &[u8], file: &str, dialect: Dialect, rules: 
     };
     let mut candidates = Vec::new();
     for call in query.nodes(tree.root_node(), source, query.capture_index("call")) {
-        let Some(function) = call
-            .child_by_field_name("function")
-            .map(super::syntax::unwrap_expression)
-        else {
-            continue;
-        };
-        let (Some(object), Some(property), Some(arguments)) = (
-            function.child_by_field_name("object"),
-            function.child_by_field_name("property"),
-            call.child_by_field_name("arguments"),
-        ) else {
+        let Some((object, property, args)) = method_call(call) else {
             continue;
         };
         let method = text(property, source);
@@ -49,7 +39,7 @@ pub fn extract(tree: &Tree, source: &[u8], file: &str, dialect: Dialect, rules: 
         {
             continue;
         }
-        let key = match arguments.named_child(0) {
+        let key = match args.named_child(0) {
             Some(key) => key_parts(key, source, 0),
             None => vec![KeyPart::Opaque(snippet(call, source))],
         };

@@ -13,7 +13,7 @@ use super::lower::{lower, lower_arguments};
 use super::queries::{CompiledQuery, QueryExt};
 use super::symbols::enclosing_symbol;
 use super::syntax::{self, enclosing_function, line, snippet, text, unwrap_expression, wrapped_parent, Dialect};
-use crate::model::{PathKind, TableUse};
+use crate::model::PathKind;
 use tree_sitter::{Node, Tree};
 
 static BUILDERS: CompiledQuery = CompiledQuery::new("kysely/builders.scm", include_str!("builders.scm"));
@@ -82,22 +82,7 @@ fn candidate(root: Node, source: &[u8], file: &str, helpers: &[Helper]) -> Optio
     }
     let (mut steps, top) = climb(root, source, None);
     steps.extend(follow_variable(top, source));
-    let targets = tables
-        .iter()
-        .filter_map(|t| match t {
-            TableRef::Named { name, alias, line } => Some(TableUse {
-                name: Some(name.clone()),
-                alias: alias.clone(),
-                line: *line,
-            }),
-            TableRef::Dynamic { line, .. } => Some(TableUse {
-                name: None,
-                alias: None,
-                line: *line,
-            }),
-            TableRef::Derived { .. } => None,
-        })
-        .collect();
+    let targets = tables.iter().filter_map(TableRef::target).collect();
     Some(Candidate {
         id: String::new(),
         kind: PathKind::Kysely,

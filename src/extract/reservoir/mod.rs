@@ -3,7 +3,7 @@
 
 use super::ir::{Access, Candidate, ReservoirCall};
 use super::lower::lower_arguments;
-use super::queries::{CompiledQuery, QueryExt};
+use super::queries::{method_call, CompiledQuery, QueryExt};
 use super::rules::{last_segment, ExtractRules};
 use super::symbols::enclosing_symbol;
 use super::syntax::{line, text, Dialect};
@@ -24,17 +24,7 @@ pub fn extract(tree: &Tree, source: &[u8], file: &str, dialect: Dialect, rules: 
     };
     let mut candidates = Vec::new();
     for call in query.nodes(tree.root_node(), source, query.capture_index("call")) {
-        let Some(function) = call
-            .child_by_field_name("function")
-            .map(super::syntax::unwrap_expression)
-        else {
-            continue;
-        };
-        let (Some(object), Some(property), Some(args)) = (
-            function.child_by_field_name("object"),
-            function.child_by_field_name("property"),
-            call.child_by_field_name("arguments"),
-        ) else {
+        let Some((object, property, args)) = method_call(call) else {
             continue;
         };
         if !rules

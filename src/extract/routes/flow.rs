@@ -110,18 +110,7 @@ impl Reader<'_> {
         match first.kind() {
             "identifier" => self.request_names.push(self.text(first)),
             "object_pattern" => {
-                let mut cursor = first.walk();
-                for child in first.named_children(&mut cursor) {
-                    let (key, local) = match child.kind() {
-                        "shorthand_property_identifier_pattern" => (self.text(child), self.text(child)),
-                        "pair_pattern" => {
-                            match (child.child_by_field_name("key"), child.child_by_field_name("value")) {
-                                (Some(k), Some(v)) if v.kind() == "identifier" => (self.text(k), self.text(v)),
-                                _ => continue,
-                            }
-                        }
-                        _ => continue,
-                    };
+                for (key, local) in pattern_entries(first, self.source) {
                     if self.rules.untrusted_request_parts.contains(&key) {
                         self.part_names.insert(local, format!("request.{key}"));
                     }
@@ -545,22 +534,7 @@ impl Reader<'_> {
                     }
                 };
                 let Some(base) = base else { return };
-                let mut cursor = pattern.walk();
-                for child in pattern.named_children(&mut cursor) {
-                    let (key, local) = match child.kind() {
-                        "shorthand_property_identifier_pattern" => (self.text(child), self.text(child)),
-                        "pair_pattern" => {
-                            match (child.child_by_field_name("key"), child.child_by_field_name("value")) {
-                                (Some(k), Some(v)) if v.kind() == "identifier" => (self.text(k), self.text(v)),
-                                _ => continue,
-                            }
-                        }
-                        "object_assignment_pattern" => match child.child_by_field_name("left") {
-                            Some(left) => (self.text(left), self.text(left)),
-                            None => continue,
-                        },
-                        _ => continue,
-                    };
+                for (key, local) in pattern_entries(pattern, self.source) {
                     if !self.is_tenancy(&key) {
                         continue;
                     }
@@ -721,6 +695,30 @@ impl Reader<'_> {
         let callee = callee.strip_prefix("this.").unwrap_or(&callee).to_string();
         (callee.clone(), Some(callee))
     }
+}
+
+/// `{ a, b: c, d = 1 }` → (a, a), (b, c), (d, d): each key and the local name it binds.
+fn pattern_entries(pattern: Node, source: &[u8]) -> Vec<(String, String)> {
+    let mut cursor = pattern.walk();
+    let children: Vec<Node> = pattern.named_children(&mut cursor).collect();
+    children
+        .into_iter()
+        .filter_map(|child| match child.kind() {
+            "shorthand_property_identifier_pattern" => {
+                Some((text(child, source).to_string(), text(child, source).to_string()))
+            }
+            "pair_pattern" => match (child.child_by_field_name("key"), child.child_by_field_name("value")) {
+                (Some(k), Some(v)) if v.kind() == "identifier" => {
+                    Some((text(k, source).to_string(), text(v, source).to_string()))
+                }
+                _ => None,
+            },
+            "object_assignment_pattern" => child
+                .child_by_field_name("left")
+                .map(|left| (text(left, source).to_string(), text(left, source).to_string())),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The nearest call that receives `node` as (part of) an argument.

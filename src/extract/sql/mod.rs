@@ -113,23 +113,7 @@ fn statement_candidate(
     source: &[u8],
     file: &str,
 ) -> Option<Candidate> {
-    let targets: Vec<TableUse> = statement
-        .tables
-        .iter()
-        .filter_map(|t| match t {
-            TableRef::Named { name, alias, line } => Some(TableUse {
-                name: Some(name.clone()),
-                alias: alias.clone(),
-                line: *line,
-            }),
-            TableRef::Dynamic { line, .. } => Some(TableUse {
-                name: None,
-                alias: None,
-                line: *line,
-            }),
-            TableRef::Derived { .. } => None,
-        })
-        .collect();
+    let targets: Vec<TableUse> = statement.tables.iter().filter_map(TableRef::target).collect();
     if targets.is_empty() {
         return None;
     }
