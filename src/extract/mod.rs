@@ -144,18 +144,47 @@ pub fn extract_file(source: &[u8], file: &str, dialect: Dialect, rules: &Extract
         };
     };
     let mut summary = summary::summarise(tree.root_node(), source, file);
-    let mut candidates = kysely::extract(&tree, source, file, dialect);
-    candidates.extend(sql::extract(&tree, source, file, dialect));
-    candidates.extend(reservoir::extract(&tree, source, file, dialect, rules));
-    candidates.extend(queues::extract(&tree, source, file, dialect, rules, &mut summary));
-    candidates.extend(cache::extract(&tree, source, file, dialect, rules));
-    candidates.extend(routes::extract(&tree, source, file, dialect, rules));
+    let matches = match PATH_QUERIES.run(&tree, source, dialect) {
+        Ok(matches) => matches,
+        Err(message) => {
+            let mut not_analysable = problems;
+            not_analysable.push(NotAnalysable {
+                file: file.to_string(),
+                line: 1,
+                column: 1,
+                reason: format!("the extractor queries could not be compiled: {message}"),
+            });
+            return FileExtraction {
+                not_analysable,
+                summary,
+                ..FileExtraction::default()
+            };
+        }
+    };
+    let mut candidates = kysely::extract(&tree, &matches, source, file);
+    candidates.extend(sql::extract(&matches, source, file));
+    candidates.extend(reservoir::extract(&matches, source, file, rules));
+    candidates.extend(queues::extract(&matches, source, file, rules, &mut summary));
+    candidates.extend(cache::extract(&matches, source, file, rules));
+    candidates.extend(routes::extract(&matches, source, file, rules));
     FileExtraction {
         candidates,
         not_analysable: problems,
         summary,
     }
 }
+
+/// Every path extractor's query, run in one pass per file.
+static PATH_QUERIES: queries::QuerySet = queries::QuerySet::new(&[
+    &kysely::BUILDERS,
+    &sql::TAGGED_TEMPLATES,
+    &sql::RAW_CALLS,
+    &reservoir::CALLS,
+    &queues::CREATIONS,
+    &queues::JOBS,
+    &cache::CALLS,
+    &routes::REGISTRATIONS,
+]);
 
 /// Links references across `files` and assigns ids; candidates come out in
 /// file order.
@@ -216,6 +245,7 @@ pub fn compile_all_queries() -> Result<(), String> {
         queues::compile(dialect)?;
         cache::compile(dialect)?;
         routes::compile(dialect)?;
+        PATH_QUERIES.compile(dialect)?;
         schema::compile(dialect)?;
     }
     Ok(())

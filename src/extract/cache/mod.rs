@@ -6,14 +6,14 @@
 use super::ir::{Access, CacheOp, Candidate, KeyPart};
 use super::links::key_shape;
 use super::lower::{declaration_value, lower_arguments};
-use super::queries::{method_call, CompiledQuery, QueryExt};
+use super::queries::{method_call, CompiledQuery, FileMatches};
 use super::rules::{last_segment, ExtractRules};
 use super::symbols::enclosing_symbol;
 use super::syntax::{self, enclosing_function, line, snippet, text, unwrap_expression, Dialect};
 use crate::model::{PathKind, TableUse};
-use tree_sitter::{Node, Tree};
+use tree_sitter::Node;
 
-static CALLS: CompiledQuery = CompiledQuery::new("cache/calls.scm", include_str!("calls.scm"));
+pub(super) static CALLS: CompiledQuery = CompiledQuery::new("cache/calls.scm", include_str!("calls.scm"));
 
 /// Compiles the query for `dialect`; used by the test that builds every query.
 pub fn compile(dialect: Dialect) -> Result<(), String> {
@@ -21,12 +21,9 @@ pub fn compile(dialect: Dialect) -> Result<(), String> {
 }
 
 /// Every cache operation in a parsed file.
-pub fn extract(tree: &Tree, source: &[u8], file: &str, dialect: Dialect, rules: &ExtractRules) -> Vec<Candidate> {
-    let Ok(query) = CALLS.get(dialect) else {
-        return Vec::new();
-    };
+pub fn extract(matches: &FileMatches, source: &[u8], file: &str, rules: &ExtractRules) -> Vec<Candidate> {
     let mut candidates = Vec::new();
-    for call in query.nodes(tree.root_node(), source, query.capture_index("call")) {
+    for call in matches.nodes(&CALLS, "call") {
         let Some((object, property, args)) = method_call(call) else {
             continue;
         };

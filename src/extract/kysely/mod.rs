@@ -10,13 +10,13 @@
 
 use super::ir::{split_alias, Access, Candidate, Expr, Helper, Operation, Query, Step, TableRef, HELPER_STEP};
 use super::lower::{lower, lower_arguments};
-use super::queries::{CompiledQuery, QueryExt};
+use super::queries::{CompiledQuery, FileMatches};
 use super::symbols::enclosing_symbol;
 use super::syntax::{self, enclosing_function, line, snippet, text, unwrap_expression, wrapped_parent, Dialect};
 use crate::model::PathKind;
 use tree_sitter::{Node, Tree};
 
-static BUILDERS: CompiledQuery = CompiledQuery::new("kysely/builders.scm", include_str!("builders.scm"));
+pub(super) static BUILDERS: CompiledQuery = CompiledQuery::new("kysely/builders.scm", include_str!("builders.scm"));
 
 /// Compiles the query for `dialect`; used by the test that builds every query.
 pub fn compile(dialect: Dialect) -> Result<(), String> {
@@ -24,12 +24,8 @@ pub fn compile(dialect: Dialect) -> Result<(), String> {
 }
 
 /// Every Kysely path in a parsed file.
-pub fn extract(tree: &Tree, source: &[u8], file: &str, dialect: Dialect) -> Vec<Candidate> {
-    let Ok(query) = BUILDERS.get(dialect) else {
-        return Vec::new();
-    };
-    let builder = query.capture_index("builder");
-    let roots = query.nodes(tree.root_node(), source, builder);
+pub fn extract(tree: &Tree, matches: &FileMatches, source: &[u8], file: &str) -> Vec<Candidate> {
+    let roots = matches.nodes(&BUILDERS, "builder");
     if roots.is_empty() {
         return Vec::new();
     }

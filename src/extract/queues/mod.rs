@@ -7,15 +7,15 @@
 use super::ir::{Access, Candidate, Consumer, Expr, JobDataReads, ProcessorRef, Producer, Prop, QueueRef};
 use super::links::FileSummary;
 use super::lower::{declaration_value, lower};
-use super::queries::{CompiledQuery, QueryExt};
+use super::queries::{CompiledQuery, FileMatches};
 use super::rules::{last_segment, ExtractRules};
 use super::symbols::enclosing_symbol;
 use super::syntax::{self, enclosing_function, line, snippet, text, unwrap_expression, Dialect};
 use crate::model::{PathKind, TableUse};
-use tree_sitter::{Node, Tree};
+use tree_sitter::Node;
 
-static CREATIONS: CompiledQuery = CompiledQuery::new("queues/creations.scm", include_str!("creations.scm"));
-static JOBS: CompiledQuery = CompiledQuery::new("queues/jobs.scm", include_str!("jobs.scm"));
+pub(super) static CREATIONS: CompiledQuery = CompiledQuery::new("queues/creations.scm", include_str!("creations.scm"));
+pub(super) static JOBS: CompiledQuery = CompiledQuery::new("queues/jobs.scm", include_str!("jobs.scm"));
 
 /// Compiles the queries for `dialect`; used by the test that builds every query.
 pub fn compile(dialect: Dialect) -> Result<(), String> {
@@ -33,18 +33,14 @@ enum Created {
 /// Queue and flow-producer variables of this file (also class fields), and
 /// every consumer; records queues in `summary` for other files to resolve.
 pub fn extract(
-    tree: &Tree,
+    matches: &FileMatches,
     source: &[u8],
     file: &str,
-    dialect: Dialect,
     rules: &ExtractRules,
     summary: &mut FileSummary,
 ) -> Vec<Candidate> {
-    let (Ok(creations), Ok(jobs)) = (CREATIONS.get(dialect), JOBS.get(dialect)) else {
-        return Vec::new();
-    };
     let mut candidates = Vec::new();
-    for node in creations.nodes(tree.root_node(), source, creations.capture_index("creation")) {
+    for node in matches.nodes(&CREATIONS, "creation") {
         let Some(created) = created_by(node, source, rules) else {
             continue;
         };
@@ -68,7 +64,7 @@ pub fn extract(
             Created::Worker => candidates.push(consumer(node, arguments, source, file)),
         }
     }
-    for call in jobs.nodes(tree.root_node(), source, jobs.capture_index("enqueue")) {
+    for call in matches.nodes(&JOBS, "enqueue") {
         if let Some(candidate) = producer(call, source, file, summary) {
             candidates.push(candidate);
         }

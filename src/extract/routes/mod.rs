@@ -7,14 +7,15 @@
 mod flow;
 
 use super::ir::{Access, Candidate};
-use super::queries::{CompiledQuery, QueryExt};
+use super::queries::{CompiledQuery, FileMatches};
 use super::rules::{last_segment, ExtractRules};
 use super::syntax::{self, text, unwrap_expression, Dialect};
 use crate::model::{PathKind, TableUse};
 use std::collections::BTreeSet;
-use tree_sitter::{Node, Tree};
+use tree_sitter::Node;
 
-static REGISTRATIONS: CompiledQuery = CompiledQuery::new("routes/registrations.scm", include_str!("registrations.scm"));
+pub(super) static REGISTRATIONS: CompiledQuery =
+    CompiledQuery::new("routes/registrations.scm", include_str!("registrations.scm"));
 
 /// Compiles the query for `dialect`; used by the test that builds every query.
 pub fn compile(dialect: Dialect) -> Result<(), String> {
@@ -31,12 +32,9 @@ struct Route<'t> {
 }
 
 /// One path per route handler, tenant id and sink.
-pub fn extract(tree: &Tree, source: &[u8], file: &str, dialect: Dialect, rules: &ExtractRules) -> Vec<Candidate> {
-    let Ok(query) = REGISTRATIONS.get(dialect) else {
-        return Vec::new();
-    };
+pub fn extract(matches: &FileMatches, source: &[u8], file: &str, rules: &ExtractRules) -> Vec<Candidate> {
     let mut candidates = Vec::new();
-    for call in query.nodes(tree.root_node(), source, query.capture_index("registration")) {
+    for call in matches.nodes(&REGISTRATIONS, "registration") {
         let Some(route) = route(call, source, rules) else {
             continue;
         };

@@ -5,17 +5,17 @@
 mod parse;
 
 use super::ir::{Access, Candidate, TableRef};
-use super::queries::{CompiledQuery, QueryExt};
+use super::queries::{CompiledQuery, FileMatches};
 use super::symbols::enclosing_symbol;
 use super::syntax::{line, snippet, text, Dialect};
 use crate::model::{PathKind, TableUse};
-use tree_sitter::{Node, Tree};
+use tree_sitter::Node;
 
 pub use parse::statement;
 
-static TAGGED_TEMPLATES: CompiledQuery =
+pub(super) static TAGGED_TEMPLATES: CompiledQuery =
     CompiledQuery::new("sql/tagged_templates.scm", include_str!("tagged_templates.scm"));
-static RAW_CALLS: CompiledQuery = CompiledQuery::new("sql/raw_calls.scm", include_str!("raw_calls.scm"));
+pub(super) static RAW_CALLS: CompiledQuery = CompiledQuery::new("sql/raw_calls.scm", include_str!("raw_calls.scm"));
 
 /// Compiles the queries for `dialect`; used by the test that builds every query.
 pub fn compile(dialect: Dialect) -> Result<(), String> {
@@ -24,16 +24,13 @@ pub fn compile(dialect: Dialect) -> Result<(), String> {
 }
 
 /// Every raw SQL path in a parsed file.
-pub fn extract(tree: &Tree, source: &[u8], file: &str, dialect: Dialect) -> Vec<Candidate> {
-    let Ok(query) = TAGGED_TEMPLATES.get(dialect) else {
-        return Vec::new();
-    };
-    let mut templates: Vec<Node> = query
-        .nodes(tree.root_node(), source, query.capture_index("template"))
+pub fn extract(matches: &FileMatches, source: &[u8], file: &str) -> Vec<Candidate> {
+    let mut templates: Vec<Node> = matches
+        .nodes(&TAGGED_TEMPLATES, "template")
         .into_iter()
         .chain(
-            query
-                .nodes(tree.root_node(), source, query.capture_index("generic_rest"))
+            matches
+                .nodes(&TAGGED_TEMPLATES, "generic_rest")
                 .into_iter()
                 .filter_map(template_at_bottom),
         )
@@ -44,15 +41,28 @@ pub fn extract(tree: &Tree, source: &[u8], file: &str, dialect: Dialect) -> Vec<
         .into_iter()
         .filter_map(|template| candidate(template, source, file))
         .collect();
-    if let Ok(raw) = RAW_CALLS.get(dialect) {
-        candidates.extend(
-            raw.nodes(tree.root_node(), source, raw.capture_index("call"))
-                .into_iter()
-                .filter_map(|call| raw_candidate(call, source, file)),
-        );
-        candidates.sort_by_key(|c| c.line);
-    }
+    candidates.extend(
+        matches
+            .nodes(&RAW_CALLS, "call")
+            .into_iter()
+            .filter_map(|call| raw_candidate(call, source, file)),
+    );
+    candidates.sort_by_key(|c| c.line);
     candidates
+}
+
+/// The template string at the bottom of `` `...`.execute(db) ``, or `node` itself.
+fn template_at_bottom(node: Node) -> Option<Node> {
+    let mut current = node;
+    loop {
+        current = match current.kind() {
+            "template_string" => return Some(current),
+            "call_expression" => current.child_by_field_name("function")?,
+            "member_expression" => current.child_by_field_name("object")?,
+            "parenthesized_expression" | "await_expression" => current.named_child(0)?,
+            _ => return None,
+        };
+    }
 }
 
 /// `sql.raw(...)`: a literal (or template) argument is read as SQL; any other
@@ -84,20 +94,6 @@ fn raw_candidate(call: Node, source: &[u8], file: &str) -> Option<Candidate> {
         insert_columns: Vec::new(),
     };
     statement_candidate(statement, call, source, file)
-}
-
-/// The template string at the bottom of `` `...`.execute(db) ``, or `node` itself.
-fn template_at_bottom(node: Node) -> Option<Node> {
-    let mut current = node;
-    loop {
-        current = match current.kind() {
-            "template_string" => return Some(current),
-            "call_expression" => current.child_by_field_name("function")?,
-            "member_expression" => current.child_by_field_name("object")?,
-            "parenthesized_expression" | "await_expression" => current.named_child(0)?,
-            _ => return None,
-        };
-    }
 }
 
 fn candidate(template: Node, source: &[u8], file: &str) -> Option<Candidate> {
