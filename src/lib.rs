@@ -5,10 +5,19 @@
 //!
 //! The modules are the pipeline, and data flows one way through them:
 //! [`extract`] → [`scope`] → [`inventory`] → [`render`] → [`cli`].
+//!
+//! Beside the pipeline: [`repo`] reads the git repository (tracked files, a
+//! revision's tree), [`gitdiff`] compares the audit of a base revision with
+//! the working tree's, [`coverage`] reads the isolation tests, and [`init`]
+//! drafts an inventory for a repository the tool has never seen.
 
 pub mod cli;
+pub mod coverage;
 pub mod extract;
+pub mod gitdiff;
+pub mod init;
 pub mod inventory;
 pub mod model;
 pub mod render;
+pub mod repo;
 pub mod scope;

@@ -2,11 +2,11 @@
 //! evidence behind it. Extraction creates paths, scoping fills in verdicts, the
 //! inventory merge adds classifications, and rendering only reads.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// What kind of data access a path is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum PathKind {
     /// A Kysely query-builder chain (`db.selectFrom('logs')...`).
@@ -127,7 +127,7 @@ impl fmt::Display for Verdict {
 }
 
 /// A table a path reads or writes, as written in the code.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TableUse {
     /// The table name, or `None` when the code computes it at run time.
     pub name: Option<String>,
@@ -166,7 +166,7 @@ pub struct DataPath {
 
 /// A region of a source file the parser could not make sense of. Paths inside it
 /// may be missing, so every region is reported rather than skipped.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NotAnalysable {
     /// Source file, relative to the inventory's folder.
     pub file: String,

@@ -189,7 +189,7 @@ fn check_passes_on_a_clean_project_after_generate() {
     let summary = check.line_starting("check passed:");
     assert_eq!(
         summary,
-        "check passed: 2 path(s) in 1 file(s): 1 verified scoped, 1 global (taxonomy)"
+        "check passed: 2 path(s) in 1 file(s): 1 proven by the code, 1 global (taxonomy)"
     );
 }
 
@@ -215,7 +215,7 @@ fn check_json_reports_passed_and_every_path_status() {
                 "src/projects.ts::listPlans::kysely.select::plans#1",
                 "global (taxonomy)"
             ),
-            (SCOPED_ID, "verified scoped"),
+            (SCOPED_ID, "proven by the code"),
         ]
     );
 }
@@ -295,7 +295,7 @@ fn pasting_the_suggested_stanza_with_a_reason_makes_check_pass() {
     check.assert_code(0).assert_stdout_lacks("error[");
     assert_eq!(
         check.line_starting("check passed:"),
-        "check passed: 3 path(s) in 2 file(s): 1 verified scoped, 1 global (taxonomy), 1 unclear"
+        "check passed: 3 path(s) in 2 file(s): 1 proven by the code, 1 global (taxonomy), 1 unclear"
     );
     assert!(read(dir.path(), DOC).contains("Staff-only admin listing"));
 }
@@ -917,7 +917,7 @@ fn check_warns_about_a_syntax_error_without_failing_the_gate() {
         .assert_stdout_lacks("error[");
     assert_eq!(
         check.line_starting("check passed:"),
-        "check passed: 2 path(s) in 1 file(s): 1 verified scoped, 1 global (taxonomy), 1 warning(s)"
+        "check passed: 2 path(s) in 1 file(s): 1 proven by the code, 1 global (taxonomy), 1 warning(s)"
     );
     assert!(read(dir.path(), DOC).contains("`src/broken.ts`: 1 region(s)"));
 }

@@ -15,6 +15,20 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "PATH", default_value = crate::inventory::DEFAULT_CONFIG)]
     pub config: PathBuf,
 
+    /// No progress indicator and no notes on stderr.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+
+    /// Neither read nor write the per-file result cache
+    /// (`.tenant-audit/cache` beside the inventory; safe to delete).
+    #[arg(long, global = true)]
+    pub no_cache: bool,
+
+    /// The date expiry and review age are judged by, YYYY-MM-DD (default:
+    /// today, UTC); set it to reproduce a run.
+    #[arg(long, global = true, value_name = "DATE", value_parser = parse_today)]
+    pub today: Option<jiff::civil::Date>,
+
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -25,7 +39,7 @@ pub struct Cli {
 pub enum Command {
     /// List every data-access path with its verdict and evidence.
     Scan {
-        /// Output format.
+        /// Output format; `sarif` and `github` list only the paths that need a classification and have none.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
@@ -42,6 +56,41 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// Fail when an isolation-test area under `coverage:` has no test that runs.
+        #[arg(long)]
+        require_coverage: bool,
+    },
+    /// Compare with a base revision: paths added, removed, and whose verdict
+    /// or classification changed (for a pull-request comment).
+    Diff {
+        /// The revision to compare with (a branch, tag or commit); it must be
+        /// in the clone, so CI needs the full history (`fetch-depth: 0`).
+        #[arg(long, value_name = "REV")]
+        base: String,
+        /// Output format; `markdown` is for a pull-request comment.
+        #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+        format: DiffFormat,
+    },
+    /// Add an `unclear` entry for each unclassified path to `paths:` in the
+    /// inventory, leaving everything already in the file as it is.
+    Baseline {
+        /// Print the change instead of writing it.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Remove entries whose path is gone or no longer needs a classification.
+    Prune {
+        /// Print the change instead of writing it.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Write a starter inventory for a repository that has none.
+    Init,
+    /// Print the contributor checklist derived from the inventory.
+    Checklist {
+        /// Print it as a section for `.github/pull_request_template.md`.
+        #[arg(long)]
+        pr_template: bool,
     },
     /// Check the inventory file alone.
     Validate,
@@ -60,6 +109,9 @@ pub struct DocumentArgs {
     /// A tera template to render instead of the built-in one.
     #[arg(long, value_name = "PATH")]
     pub template: Option<PathBuf>,
+    /// Also the self-contained HTML rendering, beside the document (same name, `.html`).
+    #[arg(long)]
+    pub html: bool,
 }
 
 /// Output formats.
@@ -69,4 +121,41 @@ pub enum Format {
     Text,
     /// For machines.
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// GitHub Actions workflow annotations (`::error file=…,line=…::`).
+    Github,
+}
+
+/// Output formats of `diff`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// For people, in a terminal.
+    Text,
+    /// A pull-request comment.
+    Markdown,
+    /// For machines.
+    Json,
+    /// SARIF 2.1.0: the added and changed paths that need a classification.
+    Sarif,
+    /// GitHub Actions annotations for the added and changed paths that need a classification.
+    Github,
+}
+
+impl Format {
+    /// Whether the output is for a machine, so nothing else may be drawn.
+    pub fn is_machine(self) -> bool {
+        !matches!(self, Format::Text)
+    }
+}
+
+impl DiffFormat {
+    /// Whether the output is for a machine (or pasted as is), so nothing else may be drawn.
+    pub fn is_machine(self) -> bool {
+        !matches!(self, DiffFormat::Text)
+    }
+}
+
+fn parse_today(text: &str) -> Result<jiff::civil::Date, String> {
+    crate::inventory::parse_date(text).ok_or_else(|| format!("`{text}` is not a date; write it as YYYY-MM-DD"))
 }

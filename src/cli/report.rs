@@ -1,6 +1,8 @@
 //! Formats scan results and findings for people (text) and machines (JSON).
 //! Reporters only format; every decision is made before they run.
 
+use super::style::Palette;
+use crate::coverage::CoverageMatrix;
 use crate::inventory::{Audit, Finding, FindingCode, Severity, Status};
 use crate::model::ScanResult;
 use serde::Serialize;
@@ -8,20 +10,28 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 /// `scan` as text: one line per path, then the regions not analysed.
-pub fn scan_text(scan: &ScanResult) -> String {
+pub fn scan_text(scan: &ScanResult, palette: &Palette) -> String {
     let mut out = String::new();
     for path in &scan.paths {
         let _ = writeln!(
             out,
             "{}:{}  {}  {}\n    {}",
-            path.file, path.line, path.verdict, path.id, path.evidence
+            path.file,
+            path.line,
+            palette.verdict(path.verdict),
+            path.id,
+            path.evidence
         );
     }
     for region in &scan.not_analysable {
         let _ = writeln!(
             out,
-            "warning[not-analysable]: {}:{}:{}: {}",
-            region.file, region.line, region.column, region.reason
+            "{}: {}:{}:{}: {}",
+            palette.warning("warning[not-analysable]"),
+            region.file,
+            region.line,
+            region.column,
+            region.reason
         );
     }
     let _ = writeln!(out, "{} path(s) in {} file(s)", scan.paths.len(), scan.files_scanned);
@@ -36,21 +46,15 @@ pub fn scan_json(scan: &ScanResult) -> String {
 }
 
 /// Findings as text, then a one-line verdict.
-pub fn findings_text(audit: &Audit, findings: &[Finding]) -> String {
+pub fn findings_text(audit: &Audit, findings: &[Finding], palette: &Palette) -> String {
     let mut out = String::new();
     for finding in findings {
-        let severity = match finding.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
+        let label = match finding.severity {
+            Severity::Error => palette.error(&format!("error[{}]", finding.code.as_str())),
+            Severity::Warning => palette.warning(&format!("warning[{}]", finding.code.as_str())),
         };
-        let _ = writeln!(
-            out,
-            "{severity}[{}]: {}  {}",
-            finding.code.as_str(),
-            finding.location,
-            finding.message
-        );
-        let _ = writeln!(out, "  = help: {}", finding.help);
+        let _ = writeln!(out, "{label}: {}  {}", finding.location, finding.message);
+        let _ = writeln!(out, "  {} {}", palette.help("= help:"), finding.help);
         if let Some(detail) = &finding.detail {
             for line in detail.lines() {
                 let _ = writeln!(out, "    {line}");
@@ -58,7 +62,13 @@ pub fn findings_text(audit: &Audit, findings: &[Finding]) -> String {
         }
         out.push('\n');
     }
-    out.push_str(&summary(audit, findings));
+    let summary = summary(audit, findings);
+    let summary = if summary.starts_with("check passed") {
+        palette.success(&summary)
+    } else {
+        palette.error(&summary)
+    };
+    out.push_str(&summary);
     out.push('\n');
     out
 }
@@ -110,6 +120,8 @@ struct CheckJson<'a> {
     passed: bool,
     findings: &'a [Finding],
     paths: Vec<PathStatus<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    coverage: Option<&'a CoverageMatrix>,
 }
 
 #[derive(Serialize)]
@@ -119,9 +131,10 @@ struct PathStatus<'a> {
     status: &'static str,
 }
 
-/// `check` as JSON.
-pub fn findings_json(audit: &Audit, findings: &[Finding]) -> String {
+/// `check` as JSON, with the coverage matrix when the inventory declares areas.
+pub fn findings_json(audit: &Audit, findings: &[Finding], coverage: Option<&CoverageMatrix>) -> String {
     let report = CheckJson {
+        coverage,
         passed: !findings.iter().any(|f| f.severity == Severity::Error),
         findings,
         paths: audit

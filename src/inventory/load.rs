@@ -2,8 +2,11 @@
 //! validation pass that collects every problem, each located `file:line:col`.
 
 use super::locate::Locator;
+use super::merge::Severity;
 use super::raw::RawInventory;
-use super::{ConfigError, ConfigErrors, Inventory, PathEntry, TableDeclaration};
+use super::raw::RawSeverity;
+use super::review::{parse_date, StalenessPolicy};
+use super::{ConfigError, ConfigErrors, CoverageArea, Inventory, PathEntry, TableDeclaration};
 use crate::extract::SourceSelection;
 use crate::scope::{TableClass, Taxonomy};
 use globset::{Glob, GlobSet, GlobSetBuilder};
@@ -58,6 +61,12 @@ pub fn load(path: &Path) -> Result<Inventory, ConfigErrors> {
             "save it as UTF-8",
         )
     })?;
+    // Editors on Windows may save a byte-order mark, which YAML would read as
+    // part of the first key.
+    let text = match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    };
     if text.trim().is_empty() {
         return Err(single(
             1,
@@ -68,16 +77,171 @@ pub fn load(path: &Path) -> Result<Inventory, ConfigErrors> {
         ));
     }
     let raw: RawInventory = serde_yaml::from_str(&text).map_err(|e| {
-        let (line, column) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
+        let problem = yaml_problem(&e, &text);
         single(
-            line,
-            column,
+            problem.line,
+            problem.column,
             "config-invalid",
-            e.to_string(),
-            "fix the YAML at this position",
+            problem.message,
+            problem.help,
         )
     })?;
     validate(raw, path, &text)
+}
+
+/// A YAML or type error, located and explained.
+struct YamlProblem {
+    line: usize,
+    column: usize,
+    message: String,
+    help: &'static str,
+}
+
+/// Locates and explains what serde_yaml rejected. Its message repeats the
+/// location in words and names internal types; the location goes in front
+/// instead, and the types are described. Errors it reports without a
+/// location (a repeated key, a second document, a control character) are
+/// located here.
+fn yaml_problem(error: &serde_yaml::Error, text: &str) -> YamlProblem {
+    let mut message = error.to_string();
+    let mut location = error.location().map(|l| (l.line(), l.column()));
+    if let Some((line, column)) = location {
+        message = message.replacen(&format!(" at line {line} column {column}"), "", 1);
+    }
+    // `expected struct RawPathEntry` → `expected a mapping`.
+    while let Some(at) = message.find("struct Raw") {
+        let end = message[at + "struct ".len()..]
+            .find(|c: char| !c.is_ascii_alphanumeric())
+            .map_or(message.len(), |n| at + "struct ".len() + n);
+        message.replace_range(at..end, "a mapping of keys");
+    }
+    let repeated = message.contains("duplicate field") || message.contains("duplicate entry");
+    if repeated || message.contains("more than one document") {
+        if let Some((line, column, key)) = scan_structure(text) {
+            match key {
+                Some(key) if repeated => {
+                    location = Some((line, column));
+                    message = format!("`{key}` appears twice in the same mapping");
+                }
+                None if !repeated => location = Some((line, column)),
+                _ => {}
+            }
+        }
+    }
+    if let Some(rest) = message.strip_prefix("control characters are not allowed at position ") {
+        if let Ok(offset) = rest.trim().parse::<usize>() {
+            location = Some(position_of(text, offset));
+            message = "a control character is not allowed in YAML".to_string();
+        }
+    }
+    let help = if message.contains("unknown field") {
+        "remove the key or correct its spelling; the keys allowed here are listed above"
+    } else if message.contains("missing field") {
+        "add the missing key here; README.md has a starter inventory with every required key"
+    } else if message.contains("unknown variant") {
+        "use one of the values listed above"
+    } else if message.contains("expected a sequence") {
+        "write a list here, e.g. `[src]`, or one `- item` per line"
+    } else if message.contains("invalid type") || message.contains("invalid value") {
+        "give this key a value of the kind named above"
+    } else if repeated {
+        "keep one of the two: YAML does not merge repeated keys"
+    } else if message.contains("more than one document") {
+        "keep one document: remove the `---` line and what follows it, or merge the two"
+    } else if message.contains("control character") {
+        "remove the character; the inventory is plain text"
+    } else if message.contains("recursion limit") {
+        "the YAML is nested too deeply; the inventory needs a few levels at most"
+    } else {
+        "fix the YAML syntax here: check quotes, brackets and indentation (tabs cannot indent YAML)"
+    };
+    let (line, column) = location.unwrap_or((1, 1));
+    YamlProblem {
+        line,
+        column,
+        message,
+        help,
+    }
+}
+
+/// 1-based line and column of byte `offset` in `text`, counting characters.
+fn position_of(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+/// The first key repeated within one mapping (with its name), or else the
+/// start of a second document (without one), by position.
+fn scan_structure(text: &str) -> Option<(usize, usize, Option<String>)> {
+    use std::collections::HashSet;
+    use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+    use yaml_rust2::scanner::Marker;
+
+    enum Frame {
+        Mapping { keys: HashSet<String>, expect_key: bool },
+        Sequence,
+    }
+    #[derive(Default)]
+    struct Finder {
+        stack: Vec<Frame>,
+        documents: usize,
+        repeated: Option<(usize, usize, String)>,
+        second_document: Option<(usize, usize)>,
+    }
+    impl Finder {
+        /// A node starts; in a mapping it is a key or a value in turn.
+        fn node(&mut self, key_text: Option<&str>, mark: Marker) {
+            if let Some(Frame::Mapping { keys, expect_key }) = self.stack.last_mut() {
+                if *expect_key {
+                    if let Some(key) = key_text {
+                        if !keys.insert(key.to_string()) && self.repeated.is_none() {
+                            self.repeated = Some((mark.line(), mark.col() + 1, key.to_string()));
+                        }
+                    }
+                }
+                *expect_key = !*expect_key;
+            }
+        }
+    }
+    impl MarkedEventReceiver for Finder {
+        fn on_event(&mut self, event: Event, mark: Marker) {
+            match event {
+                Event::DocumentStart => {
+                    self.documents += 1;
+                    if self.documents == 2 {
+                        self.second_document = Some((mark.line(), mark.col() + 1));
+                    }
+                }
+                Event::Scalar(value, ..) => self.node(Some(&value), mark),
+                Event::Alias(_) => self.node(None, mark),
+                Event::MappingStart(..) => {
+                    self.node(None, mark);
+                    self.stack.push(Frame::Mapping {
+                        keys: HashSet::new(),
+                        expect_key: true,
+                    });
+                }
+                Event::SequenceStart(..) => {
+                    self.node(None, mark);
+                    self.stack.push(Frame::Sequence);
+                }
+                Event::MappingEnd | Event::SequenceEnd => {
+                    self.stack.pop();
+                }
+                _ => {}
+            }
+        }
+    }
+
+    let mut finder = Finder::default();
+    // A syntax error ends the scan early; what was found before it stands.
+    let _ = Parser::new_from_str(text).load(&mut finder, true);
+    if let Some((line, column, key)) = finder.repeated {
+        return Some((line, column, Some(key)));
+    }
+    finder.second_document.map(|(line, column)| (line, column, None))
 }
 
 /// The second phase: every semantic problem at once, then the runtime model.
@@ -340,14 +504,16 @@ fn validate(raw: RawInventory, path: &Path, text: &str) -> Result<Inventory, Con
                 "say what keeps this path safe, or what is still open; auditors read it",
             );
         }
-        if let Some(date) = &entry.reviewed {
-            if !is_date(date) {
-                error(
-                    format!("{key}.reviewed"),
-                    "bad-date",
-                    format!("`{date}` is not a date"),
-                    "write it as YYYY-MM-DD",
-                );
+        for (field, value) in [("reviewed", &entry.reviewed), ("expires", &entry.expires)] {
+            if let Some(date) = value {
+                if !is_date(date) {
+                    error(
+                        format!("{key}.{field}"),
+                        "bad-date",
+                        format!("`{date}` is not a date"),
+                        "write it as YYYY-MM-DD",
+                    );
+                }
             }
         }
         let (line, column) = locator.find(&key);
@@ -357,9 +523,87 @@ fn validate(raw: RawInventory, path: &Path, text: &str) -> Result<Inventory, Con
             reason: entry.reason.trim().to_string(),
             owner: entry.owner.clone(),
             reviewed: entry.reviewed.clone(),
+            expires: entry.expires.clone(),
             line,
             column,
         });
+    }
+
+    if raw.staleness.max_review_age_days == 0 {
+        error(
+            "staleness.max_review_age_days".into(),
+            "bad-review-age",
+            "`max_review_age_days` is 0, so every entry would be stale".into(),
+            "give the number of days a review stays valid, e.g. 365",
+        );
+    }
+    let staleness = StalenessPolicy {
+        max_review_age_days: raw.staleness.max_review_age_days,
+        severity: match raw.staleness.severity {
+            RawSeverity::Error => Severity::Error,
+            RawSeverity::Warning => Severity::Warning,
+        },
+    };
+
+    let mut coverage = Vec::new();
+    let mut area_names: HashMap<&str, usize> = HashMap::new();
+    for (i, area) in raw.coverage.areas.iter().enumerate() {
+        let key = format!("coverage.areas[{i}]");
+        if area.name.trim().is_empty() {
+            error(
+                format!("{key}.name"),
+                "empty-area-name",
+                "a coverage area has no name".to_string(),
+                "name the area as the document should show it, e.g. \"Search and query\"",
+            );
+        } else if let Some(first) = area_names.get(area.name.trim()) {
+            let (line, _) = locator.find(&format!("coverage.areas[{first}]"));
+            error(
+                format!("{key}.name"),
+                "duplicate-area",
+                format!(
+                    "coverage area `{}` is declared twice (first at line {line})",
+                    area.name.trim()
+                ),
+                "keep one entry per area and list all its test globs there",
+            );
+        } else {
+            area_names.insert(area.name.trim(), i);
+        }
+        let test_files = compile_globs(&area.tests, &format!("{key}.tests"), true, &mut error);
+        let mut protected_paths = Vec::new();
+        for (j, glob) in area.protects.iter().enumerate() {
+            match Glob::new(glob) {
+                Ok(glob) => protected_paths.push(glob.compile_matcher()),
+                Err(e) => error(
+                    format!("{key}.protects[{j}]"),
+                    "bad-glob",
+                    format!("glob `{glob}` does not compile: {}", e.kind()),
+                    "globs here match path ids; `src/modules/logs/**` covers every path in that folder",
+                ),
+            }
+        }
+        let (line, column) = locator.find(&key);
+        coverage.push(CoverageArea {
+            name: area.name.trim().to_string(),
+            tests: area.tests.clone(),
+            test_files,
+            protects: area.protects.clone(),
+            protected_paths,
+            line,
+            column,
+        });
+    }
+
+    for (i, item) in raw.checklist.items.iter().enumerate() {
+        if item.trim().is_empty() {
+            error(
+                format!("checklist.items[{i}]"),
+                "empty-checklist-item",
+                "a checklist item is empty".to_string(),
+                "write the item as a contributor should read it, or remove it",
+            );
+        }
     }
 
     if !errors.is_empty() {
@@ -388,6 +632,9 @@ fn validate(raw: RawInventory, path: &Path, text: &str) -> Result<Inventory, Con
         output,
         schema,
         rules,
+        staleness,
+        coverage,
+        checklist: raw.checklist.items.iter().map(|item| item.trim().to_string()).collect(),
     })
 }
 
@@ -418,18 +665,10 @@ fn compile_globs(
     builder.build().unwrap_or_else(|_| GlobSet::empty())
 }
 
-/// `YYYY-MM-DD` with a plausible month and day.
+/// `YYYY-MM-DD`, and a day the calendar has: review dates are compared, so
+/// February 30th must not slip through.
 fn is_date(text: &str) -> bool {
-    let parts: Vec<&str> = text.split('-').collect();
-    match parts.as_slice() {
-        [y, m, d] if y.len() == 4 && m.len() == 2 && d.len() == 2 => {
-            let (Ok(_), Ok(m), Ok(d)) = (y.parse::<u32>(), m.parse::<u32>(), d.parse::<u32>()) else {
-                return false;
-            };
-            (1..=12).contains(&m) && (1..=31).contains(&d)
-        }
-        _ => false,
-    }
+    parse_date(text).is_some()
 }
 
 /// `file::symbol::kind.operation::target#N`.
@@ -491,5 +730,6 @@ mod tests {
         assert!(is_date("2026-11-27"));
         assert!(!is_date("2026-13-01"));
         assert!(!is_date("27.11.2026"));
+        assert!(!is_date("2026-02-30"));
     }
 }

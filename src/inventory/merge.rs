@@ -25,7 +25,7 @@ impl Status {
     /// How the document and reports name the status.
     pub fn label(self) -> &'static str {
         match self {
-            Status::Verified => "verified scoped",
+            Status::Verified => "proven by the code",
             Status::GlobalByTaxonomy => "global (taxonomy)",
             Status::Classified(Classification::Scoped) => "scoped (reviewed)",
             Status::Classified(Classification::Global) => "global (reviewed)",
@@ -66,9 +66,36 @@ pub enum FindingCode {
     TenantKeyOutsideTenantTable,
     /// A scope or `via` column the schema does not declare.
     ScopeColumnMissing,
+    /// A classification past its `expires` date.
+    ExpiredEntry,
+    /// A classification not reviewed within the allowed age.
+    ReviewOverdue,
+    /// A classification whose `reviewed` date has not come yet.
+    ReviewDateInFuture,
+    /// An isolation-test area with no test that runs.
+    MissingCoverage,
+    /// A `protects` glob of a coverage area that matches no path.
+    UnmatchedGlob,
 }
 
 impl FindingCode {
+    /// Every code, in the order reports list them.
+    pub const ALL: [FindingCode; 13] = [
+        FindingCode::Unclassified,
+        FindingCode::StaleEntry,
+        FindingCode::UnknownTable,
+        FindingCode::Drift,
+        FindingCode::NotAnalysable,
+        FindingCode::UnlistedTable,
+        FindingCode::TenantKeyOutsideTenantTable,
+        FindingCode::ScopeColumnMissing,
+        FindingCode::ExpiredEntry,
+        FindingCode::ReviewOverdue,
+        FindingCode::ReviewDateInFuture,
+        FindingCode::MissingCoverage,
+        FindingCode::UnmatchedGlob,
+    ];
+
     /// The kebab-case code.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -80,6 +107,11 @@ impl FindingCode {
             FindingCode::UnlistedTable => "unlisted-table",
             FindingCode::TenantKeyOutsideTenantTable => "tenant-key-outside-tenant-table",
             FindingCode::ScopeColumnMissing => "scope-column-missing",
+            FindingCode::ExpiredEntry => "expired-entry",
+            FindingCode::ReviewOverdue => "review-overdue",
+            FindingCode::ReviewDateInFuture => "review-date-in-future",
+            FindingCode::MissingCoverage => "missing-coverage",
+            FindingCode::UnmatchedGlob => "unmatched-glob",
         }
     }
 }
@@ -276,7 +308,7 @@ pub fn stanza(path: &DataPath) -> String {
 
 /// Quotes a YAML scalar only when plain style would change its meaning. Ids
 /// never hold spaces, so only a leading indicator character can.
-fn yaml_scalar(value: &str) -> String {
+pub(crate) fn yaml_scalar(value: &str) -> String {
     let needs_quotes = value.is_empty()
         || value.starts_with([
             '?', '-', ':', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', '\'', '"', '%', '@', '`',

@@ -2,15 +2,21 @@
 //! sources, the table taxonomy and the classifications — and its merge with
 //! what the code shows.
 
+mod coverage;
+mod edit;
 mod load;
 mod locate;
 mod merge;
 mod raw;
+mod review;
 mod schema_check;
 
+pub use coverage::CoverageArea;
+pub use edit::{append_unclear_entries, remove_entries, EditError, BASELINE_REASON};
 pub use load::{is_path_id, load, DEFAULT_CONFIG, DEFAULT_OUTPUT};
-pub use merge::{merge, sort_findings, Audit, AuditedPath, Finding, FindingCode, Severity, Status};
+pub use merge::{merge, sort_findings, stanza, Audit, AuditedPath, Finding, FindingCode, Severity, Status};
 pub use raw::{Classification, RawDocument as Document};
+pub use review::{parse_date, review_findings, StalenessPolicy};
 pub use schema_check::{check_schema, suggest_taxonomy};
 
 use crate::extract::SourceSelection;
@@ -43,6 +49,12 @@ pub struct Inventory {
     pub schema: Option<crate::extract::SchemaSources>,
     /// Which calls are storage-engine, queue and cache paths.
     pub rules: crate::extract::ExtractRules,
+    /// When a classification is stale by date.
+    pub staleness: StalenessPolicy,
+    /// Areas that need a two-tenant isolation test, in file order.
+    pub coverage: Vec<CoverageArea>,
+    /// Contributor-checklist items the team adds, in file order.
+    pub checklist: Vec<String>,
 }
 
 /// One table of the taxonomy, as declared.
@@ -75,6 +87,8 @@ pub struct PathEntry {
     pub owner: Option<String>,
     /// Last review date.
     pub reviewed: Option<String>,
+    /// The day after which the classification no longer counts.
+    pub expires: Option<String>,
     /// 1-based line of the entry in the inventory.
     pub line: usize,
     /// 1-based column.

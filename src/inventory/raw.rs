@@ -46,6 +46,15 @@ pub struct RawInventory {
     /// Classifications of paths the code cannot prove scoped.
     #[serde(default)]
     pub paths: Vec<RawPathEntry>,
+    /// When a classification is stale by date.
+    #[serde(default)]
+    pub staleness: RawStaleness,
+    /// The two-tenant isolation tests each area must have.
+    #[serde(default)]
+    pub coverage: RawCoverage,
+    /// Items the team adds to the contributor checklist.
+    #[serde(default)]
+    pub checklist: RawChecklist,
 }
 
 fn default_tenancy_keys() -> Vec<String> {
@@ -278,6 +287,77 @@ pub struct RawPathEntry {
     /// When it was last reviewed, `YYYY-MM-DD`.
     #[serde(default)]
     pub reviewed: Option<String>,
+    /// The day after which the classification no longer counts, `YYYY-MM-DD`.
+    #[serde(default)]
+    pub expires: Option<String>,
+}
+
+/// When a classification is stale although its path still exists.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStaleness {
+    /// An entry whose `reviewed` date is older than this many days is stale.
+    #[serde(default = "default_max_review_age_days")]
+    pub max_review_age_days: u32,
+    /// Whether a stale-by-date entry fails `check` (`error`) or is only reported (`warning`).
+    #[serde(default)]
+    pub severity: RawSeverity,
+}
+
+impl Default for RawStaleness {
+    fn default() -> Self {
+        RawStaleness {
+            max_review_age_days: default_max_review_age_days(),
+            severity: RawSeverity::default(),
+        }
+    }
+}
+
+fn default_max_review_age_days() -> u32 {
+    365
+}
+
+/// How much a finding weighs, as written in the inventory.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RawSeverity {
+    /// Fails `check`.
+    #[default]
+    Error,
+    /// Reported; does not fail.
+    Warning,
+}
+
+/// Isolation-test coverage.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCoverage {
+    /// The areas that need a two-tenant test, in document order.
+    #[serde(default)]
+    pub areas: Vec<RawCoverageArea>,
+}
+
+/// One area that needs a two-tenant isolation test.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCoverageArea {
+    /// What the area is, for the document (`Search and query`).
+    pub name: String,
+    /// Globs of the test files that cover it, relative to this file's folder.
+    #[serde(default)]
+    pub tests: Vec<String>,
+    /// Globs of the path ids the tests protect (`src/modules/logs/**`).
+    #[serde(default)]
+    pub protects: Vec<String>,
+}
+
+/// Contributor checklist settings.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawChecklist {
+    /// Items added after the ones derived from this file.
+    #[serde(default)]
+    pub items: Vec<String>,
 }
 
 /// What a reviewer decided about a path the code cannot prove scoped.

@@ -1,7 +1,17 @@
 //! Stage 4: renders the audit document with tera. The output depends only on
-//! the audit and the inventory — no timestamps, commit hashes or line numbers
-//! — so it changes only when what it says changes.
+//! the audit, the inventory and the coverage matrix — no timestamps, commit
+//! hashes or line numbers — so it changes only when what it says changes.
+//!
+//! Beside the template: [`checklist`] derives the contributor checklist from
+//! the inventory, [`keep`] carries hand-written regions of the existing
+//! document into a new render, and [`html`] renders the markdown as a
+//! self-contained page.
 
+pub mod checklist;
+pub mod html;
+pub mod keep;
+
+use crate::coverage::CoverageMatrix;
 use crate::inventory::{Audit, AuditedPath, Classification, Inventory, Status};
 use crate::model::{PathKind, Verdict};
 use crate::scope::TableClass;
@@ -19,15 +29,27 @@ pub struct RenderError {
     message: String,
 }
 
-/// Renders the document with `template` (the built-in one when `None`).
+/// Renders the document with `template` (the built-in one when `None`),
+/// without an isolation-test coverage section.
 pub fn render(audit: &Audit, inventory: &Inventory, template: Option<&str>) -> Result<String, RenderError> {
+    render_with(audit, inventory, None, template)
+}
+
+/// Renders the document with the coverage matrix, when one was assessed,
+/// and `template` (the built-in one when `None`).
+pub fn render_with(
+    audit: &Audit,
+    inventory: &Inventory,
+    coverage: Option<&CoverageMatrix>,
+    template: Option<&str>,
+) -> Result<String, RenderError> {
     let mut tera = tera::Tera::default();
     tera.register_filter("cell", cell_filter);
     tera.add_raw_template("audit.md", template.unwrap_or(DEFAULT_TEMPLATE))
         .map_err(|e| RenderError {
             message: format!("the template does not compile: {}", chain(&e)),
         })?;
-    let context = tera::Context::from_serialize(context(audit, inventory)).map_err(|e| RenderError {
+    let context = tera::Context::from_serialize(context(audit, inventory, coverage)).map_err(|e| RenderError {
         message: format!("cannot build the template context: {}", chain(&e)),
     })?;
     let rendered = tera.render("audit.md", &context).map_err(|e| RenderError {
@@ -101,6 +123,82 @@ struct Context<'a> {
     kind_sections: Vec<KindSection>,
     queues: Vec<QueueLink>,
     not_analysable: Vec<NotAnalysableFile>,
+    contents: Vec<ContentsEntry>,
+    coverage: Option<CoverageSection>,
+    checklist: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct ContentsEntry {
+    title: &'static str,
+    anchor: String,
+}
+
+#[derive(Serialize)]
+struct CoverageSection {
+    covered: usize,
+    total: usize,
+    areas: Vec<CoverageRow>,
+}
+
+#[derive(Serialize)]
+struct CoverageRow {
+    name: String,
+    covered: bool,
+    status: &'static str,
+    tests: Vec<String>,
+    skipped: usize,
+    protects: Vec<String>,
+}
+
+/// The document's sections, in order; the coverage section only when coverage was assessed.
+fn contents(with_coverage: bool) -> Vec<ContentsEntry> {
+    let mut titles = vec![
+        "Summary",
+        "Findings narrative",
+        "How to read this document",
+        "Tenancy model and table taxonomy",
+        "Open items",
+    ];
+    if with_coverage {
+        titles.push("Isolation-test coverage");
+    }
+    titles.extend(["Inventory by kind and module", "Contributor checklist", "Sign-off"]);
+    titles
+        .into_iter()
+        .map(|title| ContentsEntry {
+            title,
+            anchor: html::slug(title),
+        })
+        .collect()
+}
+
+fn coverage_section(matrix: &CoverageMatrix) -> CoverageSection {
+    let areas: Vec<CoverageRow> = matrix
+        .areas
+        .iter()
+        .map(|area| CoverageRow {
+            name: area.name.clone(),
+            covered: area.status.is_covered(),
+            status: area.status.describe(),
+            tests: area
+                .tests
+                .iter()
+                .map(|test| format!("`{}`: {}", test.file, test.name))
+                .collect(),
+            skipped: area.skipped.len(),
+            protects: area
+                .protects
+                .iter()
+                .map(|p| format!("`{}` ({} path(s))", p.glob, p.paths))
+                .collect(),
+        })
+        .collect();
+    CoverageSection {
+        covered: areas.iter().filter(|a| a.covered).count(),
+        total: areas.len(),
+        areas,
+    }
 }
 
 #[derive(Serialize, Default)]
@@ -245,6 +343,9 @@ struct Row {
     reason: Option<String>,
     owner: Option<String>,
     reviewed: Option<String>,
+    expires: Option<String>,
+    /// Owner, review and expiry dates, as one line.
+    review: Option<String>,
     evidence: String,
 }
 
@@ -254,7 +355,7 @@ struct NotAnalysableFile {
     regions: usize,
 }
 
-fn context<'a>(audit: &'a Audit, inventory: &'a Inventory) -> Context<'a> {
+fn context<'a>(audit: &'a Audit, inventory: &'a Inventory, coverage: Option<&CoverageMatrix>) -> Context<'a> {
     let mut totals = Totals {
         files: audit.files_scanned,
         ..Totals::default()
@@ -379,6 +480,9 @@ fn context<'a>(audit: &'a Audit, inventory: &'a Inventory) -> Context<'a> {
             .into_iter()
             .map(|(file, regions)| NotAnalysableFile { file, regions })
             .collect(),
+        contents: contents(coverage.is_some()),
+        coverage: coverage.map(coverage_section),
+        checklist: checklist::items(inventory),
     }
 }
 
@@ -404,6 +508,18 @@ fn row(audited: &AuditedPath) -> Row {
         reason: entry.map(|e| e.reason.clone()),
         owner: entry.and_then(|e| e.owner.clone()),
         reviewed: entry.and_then(|e| e.reviewed.clone()),
+        expires: entry.and_then(|e| e.expires.clone()),
+        review: entry.and_then(|e| {
+            let parts: Vec<String> = [
+                e.owner.as_ref().map(|o| format!("owner: {o}")),
+                e.reviewed.as_ref().map(|d| format!("reviewed {d}")),
+                e.expires.as_ref().map(|d| format!("expires {d}")),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            (!parts.is_empty()).then(|| parts.join(", "))
+        }),
         evidence: path.evidence.clone(),
     }
 }
