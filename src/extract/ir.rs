@@ -3,9 +3,10 @@
 //! about, without a parser.
 
 use crate::model::{PathKind, TableUse};
+use serde::{Deserialize, Serialize};
 
 /// A JavaScript expression, reduced to what tenant scoping needs.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Expr {
     /// A string literal.
     Str(String),
@@ -55,7 +56,7 @@ pub enum Expr {
 }
 
 /// What a call calls.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Callee {
     /// A plain function name: `eb(...)`, `scopeToOrg(...)`.
     Function(String),
@@ -71,7 +72,7 @@ pub enum Callee {
 }
 
 /// A property of an object literal.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Prop {
     /// `key: value` or shorthand `key` (value is then a [`Expr::Ref`]).
     KeyValue(String, Expr),
@@ -82,7 +83,7 @@ pub enum Prop {
 }
 
 /// Which Kysely builder started a query.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Operation {
     /// `selectFrom`
     Select,
@@ -131,7 +132,7 @@ impl Operation {
 }
 
 /// A table reference in a builder call.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum TableRef {
     /// A literal table name, with its alias.
     Named {
@@ -186,7 +187,7 @@ impl TableRef {
 }
 
 /// One chained method call after the builder: `.where('id', '=', id)`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Step {
     /// Method name.
     pub method: String,
@@ -201,7 +202,7 @@ pub struct Step {
 
 /// A Kysely query: the builder that started it and every call chained onto it,
 /// including calls made on the variable it was stored in.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Query {
     /// What the builder does.
     pub operation: Operation,
@@ -217,7 +218,7 @@ pub struct Query {
 }
 
 /// A same-file function that returns a builder it was given, with calls added.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Helper {
     /// Function name.
     pub name: String,
@@ -232,7 +233,7 @@ pub const HELPER_STEP: &str = "$helper";
 
 /// A raw SQL statement from a `sql` tagged template, read as far as tenant
 /// scoping needs: which tables, and which comparisons constrain them.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SqlStatement {
     /// `select`, `insert`, `update`, `delete`, or `other`.
     pub operation: String,
@@ -245,7 +246,7 @@ pub struct SqlStatement {
 }
 
 /// One comparison `column op operand` in a raw SQL condition.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SqlPredicate {
     /// The column, possibly qualified (`l.project_id`).
     pub column: String,
@@ -263,7 +264,7 @@ pub struct SqlPredicate {
 }
 
 /// The right-hand side of a raw SQL comparison.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum SqlOperand {
     /// A template substitution (`${orgId}`), with its source text.
     Param(String),
@@ -274,7 +275,7 @@ pub enum SqlOperand {
 }
 
 /// What a candidate path accesses, in the form its scoping rules read.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Access {
     /// A Kysely builder chain.
     Kysely(Query),
@@ -293,7 +294,7 @@ pub enum Access {
 }
 
 /// Where a tenant id in a route handler comes from.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Origin {
     /// The authenticated context (`request.projectId` set by API-key auth).
     Trusted(String),
@@ -311,7 +312,7 @@ pub enum Origin {
 }
 
 /// Whether a supplied tenant id was verified before it reached the sink.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Guard {
     /// No verifier on the way.
     None,
@@ -324,7 +325,7 @@ pub enum Guard {
 }
 
 /// A tenant id reaching a sink in a route handler.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Flow {
     /// The tenant id's name (`projectId`).
     pub id_name: String,
@@ -341,7 +342,7 @@ pub struct Flow {
 }
 
 /// `reservoir.count({ projectId, from, to })`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReservoirCall {
     /// Method called.
     pub method: String,
@@ -350,7 +351,7 @@ pub struct ReservoirCall {
 }
 
 /// Which queue a producer or consumer uses.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum QueueRef {
     /// The queue's name, from a literal at its creation site.
     Named(String),
@@ -362,7 +363,7 @@ pub enum QueueRef {
 }
 
 /// `queue.add('job', payload)`, `queue.addBulk([...])`, `flow.add({...})`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Producer {
     /// The queue.
     pub queue: QueueRef,
@@ -371,7 +372,7 @@ pub struct Producer {
 }
 
 /// What a processor function reads of `job.data`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JobDataReads {
     /// The processor's name, or `<inline>`.
     pub processor: String,
@@ -382,7 +383,7 @@ pub struct JobDataReads {
 }
 
 /// The processor a worker registers.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum ProcessorRef {
     /// Read from its body.
     Read(JobDataReads),
@@ -393,7 +394,7 @@ pub enum ProcessorRef {
 }
 
 /// `new Worker('queue', processor)`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Consumer {
     /// The queue.
     pub queue: QueueRef,
@@ -402,7 +403,7 @@ pub struct Consumer {
 }
 
 /// One part of a cache key.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum KeyPart {
     /// Literal text.
     Text(String),
@@ -430,7 +431,7 @@ pub enum KeyPart {
 }
 
 /// A cache operation and its key.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CacheOp {
     /// Method called (`get`, `set`, `getOrSet`, ...).
     pub method: String,
@@ -439,7 +440,7 @@ pub struct CacheOp {
 }
 
 /// A data-access path as extracted, before scoping decides its verdict.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Candidate {
     /// Stable id, assigned once the whole file is extracted (empty before).
     pub id: String,

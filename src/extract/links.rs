@@ -9,7 +9,7 @@ use crate::model::TableUse;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A name imported from another module.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Import {
     /// The module specifier as written (`../jobs/queues`).
     pub specifier: String,
@@ -18,7 +18,7 @@ pub struct Import {
 }
 
 /// A function that builds a cache key from its parameters.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct KeyBuilder {
     /// Parameter names, in order.
     pub params: Vec<String>,
@@ -28,7 +28,7 @@ pub struct KeyBuilder {
 
 /// What a file declares that paths in other files (or later in the same
 /// file) refer to.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FileSummary {
     /// The file, relative.
     pub file: String,
@@ -81,6 +81,11 @@ fn resolve_module<'s>(
     specifier: &str,
     summaries: &'s BTreeMap<String, FileSummary>,
 ) -> Option<&'s FileSummary> {
+    resolve_specifier(from, specifier, &|file| summaries.contains_key(file)).and_then(|file| summaries.get(&file))
+}
+
+/// The file an import specifier names, given which files exist.
+pub fn resolve_specifier(from: &str, specifier: &str, exists: &dyn Fn(&str) -> bool) -> Option<String> {
     if !specifier.starts_with('.') {
         return None; // a package: not part of the scanned sources
     }
@@ -110,7 +115,48 @@ fn resolve_module<'s>(
         format!("{stem}/index.ts"),
         format!("{stem}/index.tsx"),
     ];
-    candidates.iter().find_map(|c| summaries.get(c))
+    candidates.into_iter().find(|c| exists(c))
+}
+
+/// The modules `candidates` of one file refer to through its imports: where
+/// a queue, a processor, a key builder or a called service is defined.
+pub fn wanted_imports(candidates: &[Candidate], summary: &FileSummary) -> Vec<String> {
+    let mut locals: Vec<String> = Vec::new();
+    for candidate in candidates {
+        match &candidate.access {
+            Access::QueueProducer(producer) => {
+                if let QueueRef::Variable(local) = &producer.queue {
+                    locals.push(local.clone());
+                }
+            }
+            Access::QueueConsumer(consumer) => {
+                if let ProcessorRef::Named(local) = &consumer.processor {
+                    locals.push(local.clone());
+                }
+            }
+            Access::Cache(op) => {
+                for part in &op.key {
+                    if let KeyPart::Builder { callee, .. } = part {
+                        locals.push(callee.split('.').next().unwrap_or(callee).to_string());
+                    }
+                }
+            }
+            Access::Provenance(flow) => {
+                if let Some(callee) = &flow.callee {
+                    let head = callee.rsplit_once('.').map_or(callee.as_str(), |(head, _)| head);
+                    locals.push(head.rsplit('.').next().unwrap_or(head).to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut specifiers: Vec<String> = locals
+        .iter()
+        .filter_map(|local| summary.imports.get(local).map(|i| i.specifier.clone()))
+        .collect();
+    specifiers.sort();
+    specifiers.dedup();
+    specifiers
 }
 
 /// Follows `local` to where it is defined: this file, or the module it is

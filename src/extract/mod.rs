@@ -12,9 +12,11 @@ pub mod ir;
 mod kysely;
 mod links;
 mod lower;
+mod prefilter;
 mod queries;
 mod queues;
 mod reservoir;
+mod result_cache;
 mod routes;
 mod rules;
 pub mod schema;
@@ -69,6 +71,50 @@ pub enum ExtractError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// Selected source files could not be read; all of them are listed, as a
+    /// scan that skipped them would hide their paths.
+    #[error("{}", unreadable_message(.failures))]
+    Unreadable {
+        /// Each file and why.
+        failures: Vec<ReadFailure>,
+    },
+    /// The roots hold no file to scan: a check over nothing would pass for the
+    /// wrong reason.
+    #[error(
+        "no TypeScript file to audit under `sources.roots` ({}); check the roots, `sources.include` and \
+         `sources.exclude` in the inventory",
+        roots.join(", ")
+    )]
+    NoSources {
+        /// The roots as configured.
+        roots: Vec<String>,
+    },
+}
+
+/// A source file that could not be read.
+#[derive(Debug)]
+pub struct ReadFailure {
+    /// The file, relative to the inventory's folder.
+    pub file: String,
+    /// The I/O error.
+    pub error: std::io::Error,
+}
+
+fn unreadable_message(failures: &[ReadFailure]) -> String {
+    let mut message = format!(
+        "cannot read {} source file(s), so the scan cannot be trusted:",
+        failures.len()
+    );
+    for failure in failures {
+        let why = match failure.error.kind() {
+            std::io::ErrorKind::NotFound => "deleted or moved during the scan".to_string(),
+            std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+            _ => failure.error.to_string(),
+        };
+        message.push_str(&format!("\n  {}: {why}", failure.file));
+    }
+    message.push_str("\n  = help: make them readable (or leave them out with `sources.exclude`) and run again");
+    message
 }
 
 /// What extraction found in a set of files.
@@ -89,38 +135,156 @@ pub fn scan(selection: &SourceSelection) -> Result<Extraction, ExtractError> {
 
 /// Reads and extracts every selected file with `rules`, then links the files
 /// (a queue created in one and used in another) and assigns ids.
+///
+/// A file that cannot be read fails the scan (after trying every file, so
+/// that all of them are named); a file that can be read but not fully
+/// analysed (syntax errors, too large, too slow, nested too deeply, not
+/// UTF-8) and a symbolic link not followed are reported in `not_analysable`.
 pub fn scan_with(selection: &SourceSelection, rules: &ExtractRules) -> Result<Extraction, ExtractError> {
-    let files = select(selection)?;
+    scan_cached(selection, rules, None)
+}
+
+/// What reading one file came to.
+enum Outcome {
+    Extracted(FileExtraction),
+    /// Nothing in it can start a path (see `prefilter.rs`).
+    Skipped,
+    TooLarge(NotAnalysable),
+    Failed(ReadFailure),
+}
+
+/// [`scan_with`], reusing and refreshing per-file results in `cache_dir`.
+/// Files are read and extracted in parallel; the result is the same, byte for
+/// byte, whatever the number of threads.
+pub fn scan_cached(
+    selection: &SourceSelection,
+    rules: &ExtractRules,
+    cache_dir: Option<&std::path::Path>,
+) -> Result<Extraction, ExtractError> {
+    use rayon::prelude::*;
+    let (files, not_followed) = files::select_reporting(selection)?;
+    if files.is_empty() && not_followed.is_empty() {
+        return Err(ExtractError::NoSources {
+            roots: selection.roots.iter().map(|r| r.display().to_string()).collect(),
+        });
+    }
+    let prefilter = prefilter::Prefilter::new(rules);
+    let cache = cache_dir.map(|dir| result_cache::ResultCache::new(dir, rules));
+    let cache = cache.as_ref();
+    let mut outcomes: Vec<Outcome> = files
+        .par_iter()
+        .map(|file| read_and_extract(file, rules, Some(&prefilter), cache))
+        .collect();
+
+    // A skipped file that another file's path refers to is read after all.
+    let known: std::collections::BTreeSet<&str> = files.iter().map(|f| f.relative.as_str()).collect();
+    let mut wanted = std::collections::BTreeSet::new();
+    for outcome in &outcomes {
+        if let Outcome::Extracted(extracted) = outcome {
+            for specifier in links::wanted_imports(&extracted.candidates, &extracted.summary) {
+                if let Some(file) =
+                    links::resolve_specifier(&extracted.summary.file, &specifier, &|f| known.contains(f))
+                {
+                    wanted.insert(file);
+                }
+            }
+        }
+    }
+    let late: Vec<(usize, Outcome)> = files
+        .par_iter()
+        .enumerate()
+        .filter(|(i, file)| matches!(outcomes[*i], Outcome::Skipped) && wanted.contains(&file.relative))
+        .map(|(i, file)| (i, read_and_extract(file, rules, None, cache)))
+        .collect();
+    for (i, outcome) in late {
+        outcomes[i] = outcome;
+    }
+
     let mut extraction = Extraction {
         files_scanned: files.len(),
+        not_analysable: not_followed,
         ..Extraction::default()
     };
     let mut extracted = Vec::with_capacity(files.len());
-    for file in &files {
-        let source = std::fs::read(&file.path).map_err(|source| ExtractError::Read {
-            path: file.path.clone(),
-            source,
-        })?;
-        let file_extraction = extract_file(&source, &file.relative, file.dialect, rules);
-        extraction
-            .not_analysable
-            .extend(file_extraction.not_analysable.iter().cloned());
-        extracted.push(file_extraction);
+    let mut failures = Vec::new();
+    for outcome in outcomes {
+        match outcome {
+            Outcome::Extracted(file_extraction) => {
+                extraction
+                    .not_analysable
+                    .extend(file_extraction.not_analysable.iter().cloned());
+                extracted.push(file_extraction);
+            }
+            Outcome::Skipped => {}
+            Outcome::TooLarge(problem) => extraction.not_analysable.push(problem),
+            Outcome::Failed(failure) => failures.push(failure),
+        }
+    }
+    if !failures.is_empty() {
+        return Err(ExtractError::Unreadable { failures });
     }
     extraction.candidates = finish(extracted);
     Ok(extraction)
 }
 
+/// Reads one file and extracts it, unless the prefilter (when given) shows it
+/// holds no path; a cached result for the same bytes is reused.
+fn read_and_extract(
+    file: &SourceFile,
+    rules: &ExtractRules,
+    prefilter: Option<&prefilter::Prefilter>,
+    cache: Option<&result_cache::ResultCache>,
+) -> Outcome {
+    let source = match files::read_source(&file.path) {
+        Ok(Some(source)) => source,
+        Ok(None) => {
+            // Too large to read, let alone analyse: report it unread.
+            let size = std::fs::metadata(&file.path).map_or(0, |m| m.len());
+            return Outcome::TooLarge(syntax::too_large(&file.relative, size));
+        }
+        Err(error) => {
+            return Outcome::Failed(ReadFailure {
+                file: file.relative.clone(),
+                error,
+            })
+        }
+    };
+    if prefilter.is_some_and(|p| !p.may_hold_paths(&source)) {
+        return Outcome::Skipped;
+    }
+    if let Some(cached) = cache.and_then(|c| c.get(&file.relative, file.dialect, &source)) {
+        return Outcome::Extracted(cached);
+    }
+    let extracted = extract_guarded(&source, &file.relative, file.dialect, rules);
+    if let Some(cache) = cache {
+        cache.put(&file.relative, file.dialect, &source, &extracted);
+    }
+    Outcome::Extracted(extracted)
+}
+
 /// Extracts every path from one file's contents, with the default rules,
 /// linked within the file and with ids assigned.
 pub fn extract_source(source: &[u8], file: &str, dialect: Dialect) -> (Vec<Candidate>, Vec<NotAnalysable>) {
-    let extracted = extract_file(source, file, dialect, &ExtractRules::default());
+    let extracted = extract_guarded(source, file, dialect, &ExtractRules::default());
     let problems = extracted.not_analysable.clone();
     (finish(vec![extracted]), problems)
 }
 
+/// [`extract_file`] for bytes nobody has reviewed: prepared by
+/// [`syntax::prepare`] (decoded as UTF-8, with what cannot be analysed blanked
+/// out), within [`syntax::TIME_BUDGET`], with everything that could not be
+/// analysed reported in line order.
+fn extract_guarded(source: &[u8], file: &str, dialect: Dialect, rules: &ExtractRules) -> FileExtraction {
+    let budget = syntax::Budget::start(syntax::TIME_BUDGET);
+    let text = syntax::prepare(source, dialect, file);
+    let mut extracted = extract_file(&text, file, dialect, rules);
+    extracted.not_analysable.extend(budget.overrun(file));
+    extracted.not_analysable.sort_by_key(|p| (p.line, p.column));
+    extracted
+}
+
 /// What one file yields before files are linked.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct FileExtraction {
     /// Candidates, without ids yet.
     pub candidates: Vec<Candidate>,

@@ -1,10 +1,38 @@
 //! The TypeScript language boundary: which files are TypeScript, how they are
 //! parsed, and small helpers over tree-sitter nodes. Nothing outside `extract`
 //! sees a tree-sitter type.
+//!
+//! The sources are code nobody has reviewed yet, so reading them is guarded:
+//! bytes that are not UTF-8 are decoded with replacement characters
+//! ([`decode`]), each file gets a time budget ([`Budget`]), a file too large
+//! for the parser is refused, and expressions nested deeper than the
+//! extractors' recursion can take are blanked out of the tree. Every guard
+//! that fires is reported as a [`NotAnalysable`] region, never skipped
+//! silently. Comments inside expressions are blanked out too, so that no
+//! extractor takes one for an argument.
 
 use crate::model::NotAnalysable;
+use std::borrow::Cow;
+use std::cell::Cell;
 use std::path::Path;
-use tree_sitter::{Language, Node, Parser, Tree};
+use std::time::{Duration, Instant};
+use tree_sitter::{InputEdit, Language, Node, ParseOptions, ParseState, Parser, Point, Tree};
+
+/// How long the analysis of one file may take before it is abandoned and
+/// reported "too slow", so that one pathological file cannot hold up CI.
+pub const TIME_BUDGET: Duration = Duration::from_secs(1);
+
+/// The deepest syntax tree the extractors are given. Lowering an expression
+/// recurses about once per tree level; 256 levels is four times the deepest
+/// real code measured (66 levels, in the TypeScript compiler's own 9 MB
+/// bundle) and well within a 2 MiB thread stack even in a debug build. Deeper
+/// expressions are blanked out of the tree and reported.
+pub const MAX_DEPTH: usize = 200;
+
+/// The largest file analysed. Anything bigger is a generated bundle or data
+/// rather than backend code, would take far longer than [`TIME_BUDGET`] to
+/// parse, and approaches the parser's 32-bit offsets.
+pub const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;
 
 /// The grammar flavour a file needs: `.tsx` files allow JSX, the others do not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -38,41 +66,521 @@ impl Dialect {
     }
 }
 
+/// Whether, and where, the budget of the file being analysed ran out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Overrun {
+    No,
+    /// While parsing; [`parse`] reports it.
+    InParse,
+    /// After parsing, in a step that polled [`out_of_time`].
+    Later,
+}
+
+thread_local! {
+    /// When the current file's budget runs out, and how long it was.
+    static DEADLINE: Cell<Option<(Instant, Duration)>> = const { Cell::new(None) };
+    static OVERRUN: Cell<Overrun> = const { Cell::new(Overrun::No) };
+}
+
+/// The time budget of one file's analysis on this thread, from
+/// [`Budget::start`] until it is dropped. Parsing stops when it runs out, and
+/// so does any later step that polls [`out_of_time`]; the file is then reported
+/// "too slow" rather than holding up the scan.
+#[derive(Debug)]
+pub struct Budget {
+    limit: Duration,
+    previous_deadline: Option<(Instant, Duration)>,
+    previous_overrun: Overrun,
+}
+
+impl Budget {
+    /// Starts a budget of `limit` for the file about to be analysed.
+    pub fn start(limit: Duration) -> Budget {
+        Budget {
+            limit,
+            // A limit too large to add is none (a parse then applies its own).
+            previous_deadline: DEADLINE.replace(Instant::now().checked_add(limit).map(|at| (at, limit))),
+            previous_overrun: OVERRUN.replace(Overrun::No),
+        }
+    }
+
+    /// The region to report when a step after parsing ran out of time, so its
+    /// results may be incomplete; `None` when everything finished in time (or
+    /// when parsing ran out, which [`parse`] reports itself).
+    pub fn overrun(&self, file: &str) -> Option<NotAnalysable> {
+        (OVERRUN.get() == Overrun::Later).then(|| NotAnalysable {
+            file: file.to_string(),
+            line: 1,
+            column: 1,
+            reason: format!(
+                "too slow: the analysis was stopped after {}; data-access paths in this file may be missing",
+                seconds(self.limit)
+            ),
+        })
+    }
+}
+
+impl Drop for Budget {
+    fn drop(&mut self) {
+        DEADLINE.set(self.previous_deadline);
+        OVERRUN.set(self.previous_overrun);
+    }
+}
+
+/// Whether the budget of the file being analysed on this thread is spent.
+/// Long-running steps poll this and stop early when it says so; the first
+/// `true` marks the file as cut short, so that [`Budget::overrun`] reports it.
+pub fn out_of_time() -> bool {
+    let spent = deadline_passed();
+    if spent && OVERRUN.get() == Overrun::No {
+        OVERRUN.set(Overrun::Later);
+    }
+    spent
+}
+
+fn deadline_passed() -> bool {
+    DEADLINE.get().is_some_and(|(deadline, _)| Instant::now() >= deadline)
+}
+
+/// `1 s`, `250 ms`: a budget as people write it.
+fn seconds(limit: Duration) -> String {
+    if limit.as_secs() > 0 && limit.subsec_millis() == 0 {
+        format!("{} s", limit.as_secs())
+    } else {
+        format!("{} ms", limit.as_millis())
+    }
+}
+
+/// The text a file is analysed as: a leading byte-order mark dropped (so that
+/// columns on line 1 are what an editor shows), and bytes that are not UTF-8
+/// replaced by U+FFFD, so that every name the extractors read is text. A file
+/// with such bytes is reported at the first of them: its content is still
+/// analysed, but a name containing one is not the name in the file.
+pub fn decode<'s>(source: &'s [u8], file: &str) -> (Cow<'s, [u8]>, Vec<NotAnalysable>) {
+    let source = source.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(source);
+    match std::str::from_utf8(source) {
+        Ok(_) => (Cow::Borrowed(source), Vec::new()),
+        Err(error) => {
+            let (line, column) = position_of(source, error.valid_up_to());
+            let problem = NotAnalysable {
+                file: file.to_string(),
+                line,
+                column,
+                reason: "not UTF-8: bytes from here on that are not valid UTF-8 were read as U+FFFD; \
+                         names containing them may be wrong"
+                    .to_string(),
+            };
+            let decoded = String::from_utf8_lossy(source).into_owned().into_bytes();
+            (Cow::Owned(decoded), vec![problem])
+        }
+    }
+}
+
+/// 1-based line and (byte) column of `offset` in `text`, as tree-sitter counts them.
+fn position_of(text: &[u8], offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line_start = before.iter().rposition(|b| *b == b'\n').map_or(0, |at| at + 1);
+    let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+    (line, before.len() - line_start + 1)
+}
+
 /// Parses `source` as `dialect`. tree-sitter recovers from syntax errors, so a
-/// tree is returned for any input; regions it could not parse are listed in
-/// the returned problems so that nothing they hide goes unreported.
+/// tree is returned for almost any input; regions it could not parse are
+/// listed in the returned problems so that nothing they hide goes unreported.
+///
+/// Guards, each reported as a problem: a file over [`MAX_FILE_BYTES`] is not
+/// parsed; parsing stops when the file's [`Budget`] (or, without one,
+/// [`TIME_BUDGET`]) runs out; and an expression nested deeper than
+/// [`MAX_DEPTH`] is blanked out — the tree then comes from a copy of `source`
+/// with that expression replaced by `0` and spaces, byte for byte and line for
+/// line, so node ranges still index `source` and every other node is as parsed.
+/// Comments inside expressions are blanked the same way (silently: a comment
+/// hides no code). After [`prepare`], the prepared parse is returned instead.
 pub fn parse(source: &[u8], dialect: Dialect, file: &str) -> (Option<Tree>, Vec<NotAnalysable>) {
+    if let Some(prepared) = take_prepared(source, dialect, file) {
+        return (prepared.tree, prepared.problems);
+    }
+    let guarded = parse_guarded(source, dialect, file);
+    (guarded.tree, guarded.problems)
+}
+
+/// A file's text made ready for the extractors: [`decode`]d, and with what
+/// [`parse`] blanks out of the tree (expressions nested too deeply, comments
+/// inside expressions) blanked out of the text as well, so that no extractor
+/// reads a comment as part of a name. [`parse`] on the returned text, on
+/// this thread, then takes the tree and the problems from here instead of
+/// parsing again; the problems include those of the decoding.
+pub fn prepare<'s>(source: &'s [u8], dialect: Dialect, file: &str) -> Cow<'s, [u8]> {
+    let (text, mut problems) = decode(source, file);
+    let guarded = parse_guarded(&text, dialect, file);
+    problems.extend(guarded.problems);
+    problems.sort_by_key(|p| (p.line, p.column));
+    let text = match guarded.blanked {
+        Some(blanked) => Cow::Owned(blanked),
+        None => text,
+    };
+    PREPARED.set(Some(Prepared {
+        text: text.to_vec(),
+        dialect,
+        file: file.to_string(),
+        tree: guarded.tree,
+        problems,
+    }));
+    text
+}
+
+/// What [`prepare`] parsed, kept for the [`parse`] of the same text.
+struct Prepared {
+    text: Vec<u8>,
+    dialect: Dialect,
+    file: String,
+    tree: Option<Tree>,
+    problems: Vec<NotAnalysable>,
+}
+
+thread_local! {
+    static PREPARED: Cell<Option<Prepared>> = const { Cell::new(None) };
+}
+
+/// The prepared parse of exactly this text, if it is the last one prepared.
+fn take_prepared(source: &[u8], dialect: Dialect, file: &str) -> Option<Prepared> {
+    let prepared = PREPARED.take()?;
+    let same = prepared.dialect == dialect && prepared.file == file && prepared.text == source;
+    same.then_some(prepared)
+}
+
+/// A guarded parse: the tree, the problems in line order, and the text the
+/// tree was parsed from when something had to be blanked out.
+struct Guarded {
+    tree: Option<Tree>,
+    problems: Vec<NotAnalysable>,
+    blanked: Option<Vec<u8>>,
+}
+
+impl Guarded {
+    fn new(tree: Option<Tree>, mut problems: Vec<NotAnalysable>, blanked: Option<Vec<u8>>) -> Guarded {
+        problems.sort_by_key(|p| (p.line, p.column));
+        Guarded {
+            tree,
+            problems,
+            blanked,
+        }
+    }
+
+    fn failed(problems: Vec<NotAnalysable>) -> Guarded {
+        Guarded::new(None, problems, None)
+    }
+}
+
+/// [`parse`] itself, with every guard; also returns the blanked text.
+fn parse_guarded(source: &[u8], dialect: Dialect, file: &str) -> Guarded {
+    let problem = |line: usize, column: usize, reason: String| NotAnalysable {
+        file: file.to_string(),
+        line,
+        column,
+        reason,
+    };
+    if source.len() > MAX_FILE_BYTES {
+        return Guarded::failed(vec![too_large(file, source.len() as u64)]);
+    }
+    // Called outside a scan (schema files, tests), parsing still gets a budget.
+    let _own_budget = DEADLINE.get().is_none().then(|| Budget::start(TIME_BUDGET));
+    // Where the parser had got to when time ran out, if it was parsing.
+    let too_slow = |stopped_at: Option<usize>| {
+        OVERRUN.set(Overrun::InParse);
+        let limit = seconds(DEADLINE.get().map_or(TIME_BUDGET, |(_, limit)| limit));
+        let reason = match stopped_at {
+            Some(offset) => format!(
+                "too slow: parsing did not finish within {limit} (it had reached line {}); \
+                 data-access paths in this file are missing",
+                position_of(source, offset).0
+            ),
+            None => format!(
+                "too slow: parsing and checking the tree took longer than {limit}; \
+                 data-access paths in this file are missing"
+            ),
+        };
+        problem(1, 1, reason)
+    };
     let mut parser = Parser::new();
     if parser.set_language(&dialect.language()).is_err() {
-        return (
-            None,
-            vec![NotAnalysable {
-                file: file.to_string(),
-                line: 1,
-                column: 1,
-                reason: "the TypeScript grammar could not be loaded".to_string(),
-            }],
-        );
+        return Guarded::failed(vec![problem(
+            1,
+            1,
+            "the TypeScript grammar could not be loaded".to_string(),
+        )]);
     }
-    match parser.parse(source, None) {
-        Some(tree) => {
-            let problems = syntax_errors(&tree, file);
-            (Some(tree), problems)
+    let tree = match parse_in_time(&mut parser, source, None) {
+        Parsed::Tree(tree) => tree,
+        Parsed::OutOfTime { stopped_at } => return Guarded::failed(vec![too_slow(Some(stopped_at))]),
+        Parsed::GaveUp => return Guarded::failed(vec![problem(1, 1, "the parser gave up on this file".to_string())]),
+    };
+    let mut problems = syntax_errors(&tree, source, file);
+
+    // Blank out what is nested too deeply, and comments inside expressions,
+    // and parse again until nothing is left to blank. A blanked expression
+    // cannot parse deeper than before, so one round nearly always does, and
+    // four rounds bound pathological cases.
+    let mut tree = tree;
+    let mut blanked: Option<Vec<u8>> = None;
+    let mut deep_lines = std::collections::BTreeMap::new();
+    for _ in 0..4 {
+        let Some(survey) = survey(&tree) else {
+            problems.extend(deep_lines.into_values());
+            problems.push(too_slow(None));
+            return Guarded::new(None, problems, blanked);
+        };
+        if survey.too_deep.is_empty() && survey.comments.is_empty() {
+            problems.extend(deep_lines.into_values());
+            return Guarded::new(Some(tree), problems, blanked);
         }
-        None => (
-            None,
-            vec![NotAnalysable {
-                file: file.to_string(),
-                line: 1,
-                column: 1,
-                reason: "the parser gave up on this file".to_string(),
-            }],
+        let text = blanked.get_or_insert_with(|| source.to_vec());
+        for cut in survey.too_deep.iter().chain(&survey.comments) {
+            // Same length, same lines: the tree is told what changed, so that
+            // parsing again reuses everything else.
+            tree.edit(&InputEdit {
+                start_byte: cut.start,
+                old_end_byte: cut.end,
+                new_end_byte: cut.end,
+                start_position: cut.position,
+                old_end_position: cut.end_position,
+                new_end_position: cut.end_position,
+            });
+        }
+        for cut in survey.too_deep {
+            deep_lines.entry(cut.position.row).or_insert_with(|| {
+                problem(
+                    cut.position.row + 1,
+                    cut.position.column + 1,
+                    format!(
+                        "nested more than {MAX_DEPTH} levels deep: this expression was not analysed; \
+                         data-access paths inside it may be missing"
+                    ),
+                )
+            });
+            blank(text, &cut);
+        }
+        for comment in survey.comments {
+            blank(text, &comment);
+        }
+        tree = match parse_in_time(&mut parser, text, Some(&tree)) {
+            Parsed::Tree(tree) => tree,
+            Parsed::OutOfTime { stopped_at } => {
+                problems.extend(deep_lines.into_values());
+                problems.push(too_slow(Some(stopped_at)));
+                return Guarded::new(None, problems, blanked);
+            }
+            Parsed::GaveUp => break,
+        };
+    }
+    problems.extend(deep_lines.into_values());
+    problems.push(problem(
+        1,
+        1,
+        format!("nested more than {MAX_DEPTH} levels deep throughout: data-access paths in this file are missing"),
+    ));
+    Guarded::new(None, problems, blanked)
+}
+
+/// The report for a file over [`MAX_FILE_BYTES`], which is not analysed.
+pub fn too_large(file: &str, bytes: u64) -> NotAnalysable {
+    const MIB: u64 = 1024 * 1024;
+    NotAnalysable {
+        file: file.to_string(),
+        line: 1,
+        column: 1,
+        reason: format!(
+            "too large: {} MiB is over the {} MiB this tool analyses, so data-access paths in this file are \
+             missing; leave generated bundles out with `sources.exclude`",
+            bytes.div_ceil(MIB),
+            MAX_FILE_BYTES as u64 / MIB
         ),
     }
 }
 
+/// How one parse ended.
+enum Parsed {
+    Tree(Tree),
+    /// The budget ran out when the parser was at byte `stopped_at`.
+    OutOfTime {
+        stopped_at: usize,
+    },
+    /// tree-sitter returned no tree for another reason (an external scanner failed).
+    GaveUp,
+}
+
+/// Parses `text`, stopping when the budget runs out.
+/// With `old`, an earlier tree edited to match `text`, only what changed is
+/// parsed again.
+fn parse_in_time(parser: &mut Parser, text: &[u8], old: Option<&Tree>) -> Parsed {
+    let mut stopped_at = None;
+    let mut progress = |state: &ParseState| {
+        let stop = deadline_passed();
+        if stop {
+            stopped_at = Some(state.current_byte_offset());
+        }
+        stop
+    };
+    let mut read = |offset: usize, _: Point| text.get(offset..).unwrap_or_default();
+    let tree = parser.parse_with_options(
+        &mut read,
+        old,
+        Some(ParseOptions::new().progress_callback(&mut progress)),
+    );
+    // A cancelled parse is resumed by the next call unless reset.
+    parser.reset();
+    match (tree, stopped_at) {
+        (Some(tree), _) => Parsed::Tree(tree),
+        (None, Some(stopped_at)) => Parsed::OutOfTime { stopped_at },
+        (None, None) => Parsed::GaveUp,
+    }
+}
+
+/// A subtree to blank out: its byte range, where it starts, and whether an
+/// expression stands there (then `0` keeps the surrounding code parsing).
+struct Cut {
+    start: usize,
+    end: usize,
+    position: Point,
+    end_position: Point,
+    expression: bool,
+}
+
+impl Cut {
+    fn of(node: Node, expression: bool) -> Cut {
+        Cut {
+            start: node.start_byte(),
+            end: node.end_byte(),
+            position: node.start_position(),
+            end_position: node.end_position(),
+            expression,
+        }
+    }
+}
+
+/// What [`parse`] blanks out of a tree before the extractors see it.
+struct Survey {
+    /// Every subtree that reaches deeper than [`MAX_DEPTH`], cut at the
+    /// nearest expression above that depth (within the last half of it), or
+    /// at the depth itself.
+    too_deep: Vec<Cut>,
+    /// Comments inside expressions. A comment is a named node, so one in an
+    /// argument list (`selectFrom(/* audit */ 'logs')`) would otherwise be
+    /// taken for the first argument; blanked, it is the whitespace it
+    /// stands for. Comments between statements and members are harmless.
+    comments: Vec<Cut>,
+}
+
+/// Walks the whole tree once, iteratively (it may be far deeper than any
+/// stack). `None` when the budget ran out first: a tree not known to be
+/// shallow enough must not reach the extractors.
+fn survey(tree: &Tree) -> Option<Survey> {
+    let mut found = Survey {
+        too_deep: Vec::new(),
+        comments: Vec::new(),
+    };
+    let mut cursor = tree.walk();
+    // The nodes from the root to the cursor; its length is the depth plus one.
+    let mut path = vec![cursor.node()];
+    let mut visited: usize = 0;
+    loop {
+        visited += 1;
+        if visited % 4096 == 0 && out_of_time() {
+            return None;
+        }
+        let node = cursor.node();
+        let mut descend = true;
+        if node.kind() == "comment" {
+            let parent = path.len().checked_sub(2).map(|at| path[at].kind());
+            if !parent.is_some_and(|kind| COMMENTS_HARMLESS_IN.contains(&kind)) {
+                found.comments.push(Cut::of(node, false));
+            }
+        } else if path.len() > MAX_DEPTH && node.child_count() > 0 {
+            let at = (MAX_DEPTH / 2..path.len())
+                .rev()
+                .find(|&i| is_expression(path[i].kind()))
+                .unwrap_or(path.len() - 1);
+            let cut = path[at];
+            found.too_deep.push(Cut::of(cut, is_expression(cut.kind())));
+            while path.len() > at + 1 {
+                cursor.goto_parent();
+                path.pop();
+            }
+            descend = false;
+        }
+        if descend && cursor.goto_first_child() {
+            path.push(cursor.node());
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                if let Some(last) = path.last_mut() {
+                    *last = cursor.node();
+                }
+                break;
+            }
+            if !cursor.goto_parent() {
+                return Some(found);
+            }
+            path.pop();
+        }
+    }
+}
+
+/// Where a comment sits between statements or members, which extractors
+/// walk by kind; anywhere else it is blanked out.
+const COMMENTS_HARMLESS_IN: [&str; 7] = [
+    "program",
+    "statement_block",
+    "class_body",
+    "interface_body",
+    "object_type",
+    "enum_body",
+    "switch_body",
+];
+
+/// Replaces the cut's bytes in `text` with spaces, keeping line breaks (so
+/// every line and column after it stays put) and an `0` where an expression
+/// was (so the code around it still parses).
+fn blank(text: &mut [u8], cut: &Cut) {
+    let Some(region) = text.get_mut(cut.start..cut.end) else {
+        return;
+    };
+    for byte in region.iter_mut() {
+        if *byte != b'\n' {
+            *byte = b' ';
+        }
+    }
+    if cut.expression {
+        // After a space: `return(...)` must not become the identifier `return0`.
+        let at = if region.len() >= 2 { 1 } else { 0 };
+        region[at] = b'0';
+    }
+}
+
+/// Node kinds that are expressions in the TypeScript grammar.
+fn is_expression(kind: &str) -> bool {
+    kind.ends_with("_expression")
+        || matches!(
+            kind,
+            "array"
+                | "object"
+                | "arrow_function"
+                | "function_expression"
+                | "function"
+                | "generator_function"
+                | "class"
+                | "string"
+                | "template_string"
+                | "number"
+                | "identifier"
+                | "regex"
+                | "type_assertion"
+        )
+}
+
 /// Every outermost ERROR or MISSING node, as a located problem.
-fn syntax_errors(tree: &Tree, file: &str) -> Vec<NotAnalysable> {
+fn syntax_errors(tree: &Tree, source: &[u8], file: &str) -> Vec<NotAnalysable> {
     let mut problems = Vec::new();
     if !tree.root_node().has_error() {
         return problems;
@@ -83,6 +591,12 @@ fn syntax_errors(tree: &Tree, file: &str) -> Vec<NotAnalysable> {
             let start = node.start_position();
             let reason = if node.is_missing() {
                 format!("syntax error: missing `{}`", node.kind())
+            } else if source
+                .get(node.start_byte()..node.end_byte())
+                .is_some_and(|b| b.contains(&0))
+            {
+                "syntax error: a NUL byte (is this a binary file?); data-access paths around it may be missing"
+                    .to_string()
             } else {
                 let end = node.end_position().row + 1;
                 if end > start.row + 1 {
@@ -118,19 +632,53 @@ pub fn text<'s>(node: Node, source: &'s [u8]) -> &'s str {
 }
 
 /// The source text of `node` on one line, whitespace collapsed and cut to a
-/// length that reads well in a table cell.
+/// length that reads well in a table cell. Reads only as much of the node as
+/// the cut needs: snippets are taken of nodes as large as a whole bundled file.
 pub fn snippet(node: Node, source: &[u8]) -> String {
-    shorten(text(node, source))
+    let bytes = source.get(node.start_byte()..node.end_byte()).unwrap_or_default();
+    let chars = bytes.utf8_chunks().flat_map(|chunk| {
+        let invalid = (!chunk.invalid().is_empty()).then_some(char::REPLACEMENT_CHARACTER);
+        chunk.valid().chars().chain(invalid)
+    });
+    shorten_chars(chars)
 }
 
 /// Collapses whitespace runs to one space and cuts long text with an ellipsis.
 pub fn shorten(raw: &str) -> String {
+    shorten_chars(raw.chars())
+}
+
+fn shorten_chars(chars: impl Iterator<Item = char>) -> String {
     const MAX: usize = 120;
-    let collapsed = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+    // Each tidy-up below removes at most one space per pair of characters, so
+    // this many collapsed characters always leave more than MAX: reading on
+    // could not change what is kept.
+    const ENOUGH: usize = 2 * MAX + 4;
+    let mut collapsed = String::new();
+    let mut kept = 0;
+    let mut space = false;
+    let mut more = false;
+    for c in chars {
+        if c.is_whitespace() {
+            space = kept > 0;
+            continue;
+        }
+        if kept >= ENOUGH {
+            more = true;
+            break;
+        }
+        if space {
+            collapsed.push(' ');
+            kept += 1;
+            space = false;
+        }
+        collapsed.push(c);
+        kept += 1;
+    }
     // Kysely chains are usually written one call per line; `.where` after a
     // line break reads better without the space collapsing leaves behind.
     let collapsed = collapsed.replace(" .", ".").replace("( ", "(").replace(" )", ")");
-    if collapsed.chars().count() <= MAX {
+    if !more && collapsed.chars().count() <= MAX {
         collapsed
     } else {
         let cut: String = collapsed.chars().take(MAX - 1).collect();
@@ -259,6 +807,169 @@ mod tests {
         assert_eq!(Dialect::of(Path::new("a/b.tsx")), Some(Dialect::Tsx));
         assert_eq!(Dialect::of(Path::new("a/b.d.ts")), None);
         assert_eq!(Dialect::of(Path::new("a/b.js")), None);
+    }
+
+    /// `shorten` as it was before it learned to stop reading early.
+    fn shorten_reference(raw: &str) -> String {
+        let collapsed = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+        let collapsed = collapsed.replace(" .", ".").replace("( ", "(").replace(" )", ")");
+        if collapsed.chars().count() <= 120 {
+            collapsed
+        } else {
+            let cut: String = collapsed.chars().take(119).collect();
+            format!("{cut}…")
+        }
+    }
+
+    #[test]
+    fn shorten_reads_only_what_it_keeps_yet_keeps_the_same() {
+        let chain = "db\n  .selectFrom('logs')\n  .where( 'id', '=', id )\n".repeat(20);
+        for raw in [
+            String::new(),
+            "  a  ".to_string(),
+            "x".repeat(119),
+            "x".repeat(120),
+            "x".repeat(121),
+            "( ".repeat(200),
+            " .".repeat(300),
+            format!("{}{}", "a ".repeat(59), " . ( ) ".repeat(40)),
+            chain,
+            "é\u{3000}ü ".repeat(100),
+        ] {
+            assert_eq!(shorten(&raw), shorten_reference(&raw), "for {raw:?}");
+        }
+    }
+
+    #[test]
+    fn a_snippet_of_bytes_that_are_not_utf8_shows_replacement_characters() {
+        let source = b"const a = f('\xff');";
+        let (tree, _) = parse(source, Dialect::TypeScript, "x.ts");
+        let tree = tree.unwrap();
+        let declaration = tree.root_node().named_child(0).unwrap();
+        assert_eq!(snippet(declaration, source), "const a = f('\u{fffd}');");
+    }
+
+    #[test]
+    fn a_bom_is_dropped_and_bytes_that_are_not_utf8_are_replaced_and_reported() {
+        let (text, problems) = decode(b"\xEF\xBB\xBFconst a = 1;\n", "x.ts");
+        assert_eq!(&*text, b"const a = 1;\n");
+        assert!(problems.is_empty());
+
+        let (text, problems) = decode(b"const a = 1;\nconst b = '\xff\xfe';\n", "x.ts");
+        assert_eq!(
+            String::from_utf8(text.into_owned()).unwrap(),
+            "const a = 1;\nconst b = '\u{fffd}\u{fffd}';\n"
+        );
+        assert_eq!((problems[0].line, problems[0].column), (2, 12), "{problems:?}");
+        assert!(problems[0].reason.starts_with("not UTF-8"));
+    }
+
+    #[test]
+    fn parsing_stops_when_the_budget_is_spent_and_says_so() {
+        let source = "const a = db.selectFrom('logs').where('id', '=', id);\n".repeat(200);
+        let _budget = Budget::start(Duration::ZERO);
+        let (tree, problems) = parse(source.as_bytes(), Dialect::TypeScript, "x.ts");
+        assert!(tree.is_none());
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0]
+                .reason
+                .starts_with("too slow: parsing did not finish within 0 ms"),
+            "{problems:?}"
+        );
+        // Reported by the parse, so not a second time by the budget.
+        assert_eq!(_budget.overrun("x.ts"), None);
+    }
+
+    #[test]
+    fn a_later_step_that_runs_out_of_time_is_reported_by_the_budget() {
+        let budget = Budget::start(Duration::ZERO);
+        assert!(out_of_time());
+        let overrun = budget.overrun("x.ts").expect("an overrun");
+        assert!(overrun
+            .reason
+            .starts_with("too slow: the analysis was stopped after 0 ms"));
+        drop(budget);
+        assert!(!out_of_time(), "no budget outside a file's analysis");
+    }
+
+    #[test]
+    fn a_file_over_the_size_limit_is_not_parsed() {
+        let source = vec![b' '; MAX_FILE_BYTES + 1];
+        let (tree, problems) = parse(&source, Dialect::TypeScript, "x.ts");
+        assert!(tree.is_none());
+        assert!(
+            problems[0].reason.starts_with("too large: 17 MiB is over the 16 MiB"),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn deeply_nested_expressions_are_blanked_out_and_reported_where_they_start() {
+        let depth = 5_000;
+        let source = format!(
+            "const a = 1;\nconst deep = {}1{};\nconst b = db.selectFrom('plans');\n",
+            "[".repeat(depth),
+            "]".repeat(depth)
+        );
+        let (tree, problems) = parse(source.as_bytes(), Dialect::TypeScript, "x.ts");
+        let tree = tree.expect("a tree for the rest of the file");
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].line, 2);
+        assert!(problems[0].reason.starts_with("nested more than 200 levels deep"));
+        let mut cursor = tree.walk();
+        let mut deepest = 0;
+        'walk: loop {
+            deepest = deepest.max(cursor.depth() as usize);
+            if cursor.goto_first_child() {
+                continue;
+            }
+            while !cursor.goto_next_sibling() {
+                if !cursor.goto_parent() {
+                    break 'walk;
+                }
+            }
+        }
+        assert!(deepest <= MAX_DEPTH, "the tree is {deepest} deep");
+        // Every byte outside the blanked region is still where it was.
+        let last = tree.root_node().named_child(2).unwrap();
+        assert_eq!(text(last, source.as_bytes()), "const b = db.selectFrom('plans');");
+        assert_eq!(line(last), 3);
+    }
+
+    #[test]
+    fn a_comment_inside_an_expression_is_not_a_node_of_the_tree() {
+        let source =
+            b"/** Lists logs. */\nconst q = db.selectFrom(/* audit */ 'logs') // all\n  .where('a', '=', 1);\n";
+        let (tree, problems) = parse(source, Dialect::TypeScript, "x.ts");
+        assert!(problems.is_empty(), "{problems:?}");
+        let tree = tree.unwrap();
+        let mut kinds = Vec::new();
+        let mut stack = vec![tree.root_node()];
+        while let Some(node) = stack.pop() {
+            kinds.push(node.kind());
+            let mut cursor = node.walk();
+            stack.extend(node.children(&mut cursor));
+        }
+        // The doc comment between statements stays; the two inside the chain go.
+        assert_eq!(kinds.iter().filter(|k| **k == "comment").count(), 1);
+        let open = source.windows(3).position(|w| w == b"(/*").unwrap();
+        let arguments = tree
+            .root_node()
+            .descendant_for_byte_range(open, open + 1)
+            .unwrap()
+            .parent()
+            .unwrap();
+        assert_eq!(arguments.kind(), "arguments");
+        assert_eq!(text(arguments.named_child(0).unwrap(), source), "'logs'");
+    }
+
+    #[test]
+    fn a_nul_byte_is_reported_as_such() {
+        let (_, problems) = parse(b"const a = 1;\n\0\nconst b = 2;\n", Dialect::TypeScript, "x.ts");
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].line, 2);
+        assert!(problems[0].reason.contains("NUL byte"));
     }
 
     #[test]

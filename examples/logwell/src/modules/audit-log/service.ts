@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { db } from '../../db/client';
 import type { AuditLogEntry, Database } from '../../db/schema';
 

@@ -1,0 +1,94 @@
+//! Same input, byte-identical output: whatever the number of threads, and
+//! whether per-file results come from the cache or not.
+
+use assert_cmd::Command;
+use std::path::Path;
+
+fn example_config() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("inventory.yaml")
+}
+
+fn scan_json(threads: &str, extra: &[&str]) -> String {
+    let output = Command::cargo_bin("tenant-audit")
+        .expect("the binary")
+        .env("RAYON_NUM_THREADS", threads)
+        .arg("--config")
+        .arg(example_config())
+        .args(["scan", "--format", "json"])
+        .args(extra)
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).expect("UTF-8 JSON")
+}
+
+#[test]
+fn one_thread_and_many_threads_give_the_same_scan() {
+    let one = scan_json("1", &[]);
+    assert!(one.contains("\"paths\""));
+    assert_eq!(one, scan_json("2", &[]));
+    assert_eq!(one, scan_json("8", &[]));
+}
+
+/// A small project in a temporary folder: the example's logs module.
+fn project() -> tempfile::TempDir {
+    let dir = tempfile::TempDir::new().expect("temp folder");
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/logwell/src/modules/logs");
+    std::fs::create_dir_all(dir.path().join("src")).unwrap();
+    for entry in std::fs::read_dir(example).unwrap().flatten() {
+        std::fs::copy(entry.path(), dir.path().join("src").join(entry.file_name())).unwrap();
+    }
+    std::fs::write(
+        dir.path().join("inventory.yaml"),
+        "document: { title: A, owner: B }\nsources: { roots: [src] }\ntables:\n  tenant: [{ name: logs, scope: [project_id] }]\n",
+    )
+    .unwrap();
+    dir
+}
+
+fn scan_in(dir: &Path, extra: &[&str]) -> String {
+    let output = Command::cargo_bin("tenant-audit")
+        .expect("the binary")
+        .current_dir(dir)
+        .args(extra)
+        .args(["scan", "--format", "json"])
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).expect("UTF-8")
+}
+
+#[test]
+fn cached_results_give_the_same_scan_and_a_corrupt_cache_is_ignored() {
+    let dir = project();
+    let cold = scan_in(dir.path(), &[]);
+    let cache = dir.path().join(".tenant-audit/cache");
+    let entries: Vec<_> = std::fs::read_dir(&cache)
+        .expect("the first scan fills the cache")
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+        .collect();
+    assert!(!entries.is_empty());
+    assert!(std::fs::read_to_string(cache.join(".gitignore")).unwrap().contains('*'));
+    assert_eq!(cold, scan_in(dir.path(), &[]), "a warm run must equal the cold one");
+
+    // Truncated, garbage and swapped entries are all ignored, never trusted.
+    let first = std::fs::read(entries[0].path()).unwrap();
+    for (i, entry) in entries.iter().enumerate() {
+        let corrupt: Vec<u8> = match i % 3 {
+            0 => first[..first.len() / 2].to_vec(),
+            1 => b"{\"key\":\"nope\"}".to_vec(),
+            _ => first.clone(),
+        };
+        std::fs::write(entry.path(), corrupt).unwrap();
+    }
+    assert_eq!(cold, scan_in(dir.path(), &[]));
+}
+
+#[test]
+fn no_cache_writes_no_cache() {
+    let dir = project();
+    let cold = scan_in(dir.path(), &["--no-cache"]);
+    assert!(!dir.path().join(".tenant-audit").exists());
+    assert!(cold.contains("\"paths\""));
+}
