@@ -367,7 +367,6 @@ fn crlf_line_endings_give_the_same_paths_lines_and_evidence_as_lf() {
 /// verdict with an index out of bounds, and without a filter was judged
 /// global, with an empty target no inventory entry can name.
 #[test]
-#[ignore = "needs the builder_tables change in src/extract/kysely/mod.rs given in the issue 7 report"]
 fn a_builder_without_a_table_is_unknown_and_does_not_crash() {
     for source in [
         "export const f = (x) => db.selectFrom().selectAll().where('id', '=', x).execute();\n",

@@ -110,7 +110,10 @@ impl QuerySet {
     pub fn run<'t>(&'t self, tree: &'t Tree, source: &[u8], dialect: Dialect) -> Result<FileMatches<'t>, String> {
         let combined = self.combined(dialect)?;
         let mut cursor = QueryCursor::new();
-        let mut matches = cursor.matches(&combined.query, tree.root_node(), source);
+        // Stops with the file's time budget; the scan then reports the file as too slow.
+        let mut out_of_time = |_: &tree_sitter::QueryCursorState| super::syntax::out_of_time();
+        let options = tree_sitter::QueryCursorOptions::new().progress_callback(&mut out_of_time);
+        let mut matches = cursor.matches_with_options(&combined.query, tree.root_node(), source, options);
         let mut found = Vec::new();
         while let Some(m) = matches.next() {
             for capture in m.captures {

@@ -1,7 +1,7 @@
 //! A content-addressed cache of per-file extraction results, so that a re-run
 //! over unchanged sources parses nothing. An entry is keyed by a SHA-256 of
-//! the tool version, the extraction rules, the file's path, dialect and
-//! bytes; it is read back only when its stored key matches in full, so a
+//! the tool version and build, the extraction rules, the file's path, dialect
+//! and bytes; it is read back only when its stored key matches in full, so a
 //! corrupt, foreign or stale entry is ignored, never trusted. Entries are
 //! written atomically; the folder holds a `.gitignore` of its own and is safe
 //! to delete at any time.
@@ -33,6 +33,16 @@ impl ResultCache {
         let mut hasher = Sha256::new();
         hasher.update(env!("CARGO_PKG_VERSION").as_bytes());
         hasher.update(b"\0");
+        // Two builds of one version may extract differently: the running
+        // executable's size and modification time tell builds apart cheaply.
+        if let Some(build) = std::env::current_exe().ok().and_then(|exe| std::fs::metadata(exe).ok()) {
+            hasher.update(build.len().to_le_bytes());
+            if let Ok(modified) = build.modified() {
+                if let Ok(since) = modified.duration_since(std::time::UNIX_EPOCH) {
+                    hasher.update(since.as_nanos().to_le_bytes());
+                }
+            }
+        }
         // Debug output of plain data is deterministic for one build.
         hasher.update(format!("{rules:?}").as_bytes());
         ResultCache {

@@ -697,11 +697,12 @@ pub fn is_path_id(id: &str) -> bool {
         && !target.is_empty()
         && kind_ok
         && operation_ok
-        && ![file, kind_operation, target, ordinal].iter().any(|p| p.chars().any(char::is_whitespace))
-        // Route handlers are named `METHOD /path`: one inner space, no other whitespace.
-        && symbol.trim() == *symbol
-        && !symbol.contains("  ")
-        && !symbol.chars().any(|c| c.is_whitespace() && c != ' ')
+        && ![kind_operation, ordinal].iter().any(|p| p.chars().any(char::is_whitespace))
+        // Route handlers are named `METHOD /path`, and file or table names may
+        // hold spaces: single inner spaces only, no other whitespace.
+        && [file, symbol, target].iter().all(|p| {
+            p.trim() == **p && !p.contains("  ") && !p.chars().any(|c| c.is_whitespace() && c != ' ')
+        })
 }
 
 #[cfg(test)]
@@ -722,7 +723,9 @@ mod tests {
             "src/r.ts::GET /api/v1/logs::provenance.projectId::logsService.search#1"
         ));
         assert!(!is_path_id("src/a.ts:: f::kysely.select::logs#1"));
-        assert!(!is_path_id("src/a.ts::f::kysely.select::lo gs#1"));
+        assert!(is_path_id("src/my file.ts::f::kysely.select::my logs#1"));
+        assert!(!is_path_id("src/a.ts::f::kysely.select::lo  gs#1"));
+        assert!(!is_path_id("src/a.ts::f::kysely.sel ect::logs#1"));
     }
 
     #[test]

@@ -253,7 +253,7 @@ pub fn merge(scan: ScanResult, inventory: &Inventory) -> Audit {
             severity: Severity::Warning,
             location: format!("{}:{}:{}", region.file, region.line, region.column),
             message: region.reason.clone(),
-            help: "paths in this region may be missing from the audit; fix the syntax or check the region by hand"
+            help: "paths in this region may be missing from the audit; check it by hand, fix it, or leave the file out with `sources.exclude`"
                 .into(),
             detail: None,
         });

@@ -88,8 +88,8 @@ pub enum InsertCheck {
 impl Relation {
     /// The tenant keys of table `index` (empty for global tables).
     pub fn keys(&self, index: usize) -> &[String] {
-        match &self.tables[index].class {
-            TableClass::Tenant { keys } => keys,
+        match self.tables.get(index).map(|t| &t.class) {
+            Some(TableClass::Tenant { keys }) => keys,
             _ => &[],
         }
     }

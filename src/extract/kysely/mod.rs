@@ -136,14 +136,17 @@ pub fn inline_query(call: Node, source: &[u8]) -> Option<Query> {
 
 /// The tables a builder call names, with CTE names marked as derived.
 fn builder_tables(root: Node, source: &[u8]) -> Vec<TableRef> {
-    let Some(arguments) = root.child_by_field_name("arguments") else {
-        return Vec::new();
+    let tables = match root.child_by_field_name("arguments").and_then(|a| a.named_child(0)) {
+        Some(first) => table_refs(first, source),
+        None => Vec::new(),
     };
-    let Some(first) = arguments.named_child(0) else {
-        return Vec::new();
-    };
+    if tables.is_empty() {
+        // `selectFrom()` (code being written) or `selectFrom([])`: no table
+        // can be read, so the path is unknown, never global.
+        return vec![dynamic(root, source)];
+    }
     let ctes = cte_names(root, source);
-    table_refs(first, source)
+    tables
         .into_iter()
         .map(|table| match table {
             TableRef::Named { ref name, .. } if ctes.contains(name) => TableRef::Derived { name: name.clone() },
