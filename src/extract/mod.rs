@@ -258,7 +258,11 @@ fn read_and_extract(
     let extracted = extract_guarded(&source, &file.relative, file.dialect, rules);
     if let Some(cache) = cache {
         // A result cut short by the time budget depends on the machine's load, not the file.
-        if !extracted.not_analysable.iter().any(|p| p.reason.starts_with("too slow")) {
+        if !extracted
+            .not_analysable
+            .iter()
+            .any(|p| p.reason.starts_with("too slow"))
+        {
             cache.put(&file.relative, file.dialect, &source, &extracted);
         }
     }
