@@ -22,15 +22,7 @@ fn scan(files: &[(&str, &str)]) -> Vec<DataPath> {
     let mut taxonomy = support::taxonomy();
     taxonomy.beyond_sql.global_sentinels = vec!["GLOBAL_SCOPE".into()];
     taxonomy.beyond_sql.global_cache_keys = vec!["feature-flags:*".into()];
-    let extracted = files
-        .iter()
-        .map(|(file, source)| {
-            let extraction = extract_file(source.as_bytes(), file, Dialect::TypeScript, &rules());
-            assert!(extraction.not_analysable.is_empty(), "{file} does not parse");
-            extraction
-        })
-        .collect();
-    finish(extracted).iter().map(|c| decide(c, &taxonomy)).collect()
+    support::scan_files(files, &rules(), &taxonomy)
 }
 
 fn only(files: &[(&str, &str)], kind: PathKind) -> DataPath {

@@ -3,9 +3,8 @@
 
 mod support;
 
-use tenant_audit::extract::{extract_file, finish, Dialect, ExtractRules, Verifier};
+use tenant_audit::extract::{ExtractRules, Verifier};
 use tenant_audit::model::{DataPath, PathKind, Verdict};
-use tenant_audit::scope::decide;
 
 fn rules() -> ExtractRules {
     ExtractRules {
@@ -33,18 +32,8 @@ fn rules() -> ExtractRules {
 }
 
 fn flows(files: &[(&str, &str)]) -> Vec<DataPath> {
-    let taxonomy = support::taxonomy();
-    let extracted = files
-        .iter()
-        .map(|(file, source)| {
-            let extraction = extract_file(source.as_bytes(), file, Dialect::TypeScript, &rules());
-            assert!(extraction.not_analysable.is_empty(), "{file} does not parse");
-            extraction
-        })
-        .collect();
-    finish(extracted)
-        .iter()
-        .map(|c| decide(c, &taxonomy))
+    support::scan_files(files, &rules(), &support::taxonomy())
+        .into_iter()
         .filter(|p| p.kind == PathKind::Provenance)
         .collect()
 }

@@ -1,7 +1,7 @@
 //! Shared helpers for the integration tests.
 #![allow(dead_code)]
 
-use tenant_audit::extract::{extract_source, Dialect};
+use tenant_audit::extract::{extract_file, extract_source, finish, Dialect, ExtractRules};
 use tenant_audit::model::{DataPath, Verdict};
 use tenant_audit::scope::{decide, TableClass, Taxonomy};
 
@@ -50,6 +50,20 @@ pub fn only_path_with(source: &str, taxonomy: &Taxonomy) -> DataPath {
     let mut found = paths_with(source, taxonomy);
     assert_eq!(found.len(), 1, "expected exactly one path, found {found:#?}");
     found.remove(0)
+}
+
+/// Every path of several files (path, source), extracted with `rules`,
+/// linked as in a real scan, and judged against `taxonomy`.
+pub fn scan_files(files: &[(&str, &str)], rules: &ExtractRules, taxonomy: &Taxonomy) -> Vec<DataPath> {
+    let extracted = files
+        .iter()
+        .map(|(file, source)| {
+            let extraction = extract_file(source.as_bytes(), file, Dialect::TypeScript, rules);
+            assert!(extraction.not_analysable.is_empty(), "{file} does not parse");
+            extraction
+        })
+        .collect();
+    finish(extracted).iter().map(|c| decide(c, taxonomy)).collect()
 }
 
 /// The one path in a snippet.
