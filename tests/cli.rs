@@ -3,7 +3,10 @@
 //! temporary folder, runs the binary in it, and checks the exit code, the
 //! report and the files written.
 
+mod project;
+
 use assert_cmd::Command;
+use project::Run;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::fs;
@@ -81,48 +84,7 @@ fn read(root: &Path, relative: &str) -> String {
     fs::read_to_string(root.join(relative)).unwrap_or_else(|e| panic!("cannot read {relative}: {e}"))
 }
 
-/// What one run of the binary did.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl std::fmt::Debug for Run {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit code {}\n--- stdout ---\n{}\n--- stderr ---\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-}
-
 impl Run {
-    fn assert_code(&self, code: i32) -> &Self {
-        assert_eq!(self.code, code, "unexpected exit code; {self:?}");
-        self
-    }
-
-    fn assert_stdout_has(&self, needle: &str) -> &Self {
-        assert!(self.stdout.contains(needle), "stdout lacks {needle:?}; {self:?}");
-        self
-    }
-
-    fn assert_stdout_lacks(&self, needle: &str) -> &Self {
-        assert!(!self.stdout.contains(needle), "stdout has {needle:?}; {self:?}");
-        self
-    }
-
-    fn assert_stderr_has(&self, needle: &str) -> &Self {
-        assert!(self.stderr.contains(needle), "stderr lacks {needle:?}; {self:?}");
-        self
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}); {self:?}"))
-    }
-
     /// The stdout line that starts with `prefix`.
     fn line_starting(&self, prefix: &str) -> &str {
         self.stdout

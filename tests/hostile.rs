@@ -10,6 +10,9 @@
 //! non-UTF-8 or directory inventory, unknown keys, duplicate ids and tables,
 //! empty reasons, bad ids and globs, and a missing document folder.
 
+mod project;
+
+use project::Run;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -83,44 +86,6 @@ fn write(root: &Path, relative: &str, contents: impl AsRef<[u8]>) {
 
 fn binary() -> PathBuf {
     assert_cmd::cargo::cargo_bin("tenant-audit")
-}
-
-/// What one run of the binary did.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl std::fmt::Debug for Run {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit code {}\n--- stdout ---\n{}\n--- stderr ---\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-}
-
-impl Run {
-    fn assert_code(&self, code: i32) -> &Self {
-        assert_eq!(self.code, code, "unexpected exit code; {self:?}");
-        self
-    }
-
-    fn assert_stdout_has(&self, needle: &str) -> &Self {
-        assert!(self.stdout.contains(needle), "stdout lacks {needle:?}; {self:?}");
-        self
-    }
-
-    fn assert_stderr_has(&self, needle: &str) -> &Self {
-        assert!(self.stderr.contains(needle), "stderr lacks {needle:?}; {self:?}");
-        self
-    }
-
-    fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}); {self:?}"))
-    }
 }
 
 fn finish(mut command: Command) -> Run {
