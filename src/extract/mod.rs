@@ -1,7 +1,9 @@
 //! Stage 1: find every data-access path in the TypeScript sources.
 //!
-//! Each path kind has its own module with its tree-sitter query beside it
-//! (`kysely/builders.scm`, `sql/tagged_templates.scm`). Extractors produce
+//! A literal prefilter (`prefilter.rs`) finds the names that can start a
+//! path; the tree-sitter query `path_starts.scm` then finds the nodes around
+//! them, and each path kind's module (`kysely/`, `sql/`, `reservoir/`,
+//! `queues/`, `cache/`, `routes/`) checks the shapes it accepts and produces
 //! [`ir::Candidate`]s: what the code does, in a form scoping can judge without
 //! a parser. This module walks the files, runs every extractor and gives each
 //! path its stable id.
@@ -173,7 +175,7 @@ pub fn scan_cached(
     let cache = cache.as_ref();
     let mut outcomes: Vec<Outcome> = files
         .par_iter()
-        .map(|file| read_and_extract(file, rules, Some(&prefilter), cache))
+        .map(|file| read_and_extract(file, rules, &prefilter, Skip::Unmatched, cache))
         .collect();
 
     // A skipped file that another file's path refers to is read after all.
@@ -194,7 +196,7 @@ pub fn scan_cached(
         .par_iter()
         .enumerate()
         .filter(|(i, file)| matches!(outcomes[*i], Outcome::Skipped) && wanted.contains(&file.relative))
-        .map(|(i, file)| (i, read_and_extract(file, rules, None, cache)))
+        .map(|(i, file)| (i, read_and_extract(file, rules, &prefilter, Skip::Nothing, cache)))
         .collect();
     for (i, outcome) in late {
         outcomes[i] = outcome;
@@ -227,12 +229,22 @@ pub fn scan_cached(
     Ok(extraction)
 }
 
-/// Reads one file and extracts it, unless the prefilter (when given) shows it
+/// Which files [`read_and_extract`] leaves unparsed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Skip {
+    /// Those in which the prefilter finds no name that can start a path.
+    Unmatched,
+    /// None (a file another file's path refers to).
+    Nothing,
+}
+
+/// Reads one file and extracts it, unless `skip` and the prefilter show it
 /// holds no path; a cached result for the same bytes is reused.
 fn read_and_extract(
     file: &SourceFile,
     rules: &ExtractRules,
-    prefilter: Option<&prefilter::Prefilter>,
+    prefilter: &prefilter::Prefilter,
+    skip: Skip,
     cache: Option<&result_cache::ResultCache>,
 ) -> Outcome {
     let source = match files::read_source(&file.path) {
@@ -249,13 +261,13 @@ fn read_and_extract(
             })
         }
     };
-    if prefilter.is_some_and(|p| !p.may_hold_paths(&source)) {
+    if skip == Skip::Unmatched && !prefilter.may_hold_paths(&source) {
         return Outcome::Skipped;
     }
     if let Some(cached) = cache.and_then(|c| c.get(&file.relative, file.dialect, &source)) {
         return Outcome::Extracted(cached);
     }
-    let extracted = extract_guarded(&source, &file.relative, file.dialect, rules);
+    let extracted = extract_guarded(&source, &file.relative, file.dialect, rules, prefilter);
     if let Some(cache) = cache {
         // A result cut short by the time budget depends on the machine's load, not the file.
         if !extracted
@@ -272,7 +284,8 @@ fn read_and_extract(
 /// Extracts every path from one file's contents, with the default rules,
 /// linked within the file and with ids assigned.
 pub fn extract_source(source: &[u8], file: &str, dialect: Dialect) -> (Vec<Candidate>, Vec<NotAnalysable>) {
-    let extracted = extract_guarded(source, file, dialect, &ExtractRules::default());
+    let rules = ExtractRules::default();
+    let extracted = extract_guarded(source, file, dialect, &rules, &prefilter::Prefilter::new(&rules));
     let problems = extracted.not_analysable.clone();
     (finish(vec![extracted]), problems)
 }
@@ -281,10 +294,16 @@ pub fn extract_source(source: &[u8], file: &str, dialect: Dialect) -> (Vec<Candi
 /// [`syntax::prepare`] (decoded as UTF-8, with what cannot be analysed blanked
 /// out), within [`syntax::TIME_BUDGET`], with everything that could not be
 /// analysed reported in line order.
-fn extract_guarded(source: &[u8], file: &str, dialect: Dialect, rules: &ExtractRules) -> FileExtraction {
+fn extract_guarded(
+    source: &[u8],
+    file: &str,
+    dialect: Dialect,
+    rules: &ExtractRules,
+    prefilter: &prefilter::Prefilter,
+) -> FileExtraction {
     let budget = syntax::Budget::start(syntax::TIME_BUDGET);
     let text = syntax::prepare(source, dialect, file);
-    let mut extracted = extract_file(&text, file, dialect, rules);
+    let mut extracted = extract_with(&text, file, dialect, rules, prefilter);
     extracted.not_analysable.extend(budget.overrun(file));
     extracted.not_analysable.sort_by_key(|p| (p.line, p.column));
     extracted
@@ -303,6 +322,17 @@ pub struct FileExtraction {
 
 /// Runs every extractor on one file.
 pub fn extract_file(source: &[u8], file: &str, dialect: Dialect, rules: &ExtractRules) -> FileExtraction {
+    extract_with(source, file, dialect, rules, &prefilter::Prefilter::new(rules))
+}
+
+/// [`extract_file`] with the prefilter for `rules` already built.
+fn extract_with(
+    source: &[u8],
+    file: &str,
+    dialect: Dialect,
+    rules: &ExtractRules,
+    prefilter: &prefilter::Prefilter,
+) -> FileExtraction {
     let (tree, problems) = syntax::parse(source, dialect, file);
     let Some(tree) = tree else {
         return FileExtraction {
@@ -315,7 +345,7 @@ pub fn extract_file(source: &[u8], file: &str, dialect: Dialect, rules: &Extract
         };
     };
     let mut summary = summary::summarise(tree.root_node(), source, file);
-    let matches = match PATH_QUERIES.run(&tree, source, dialect) {
+    let matches = match PATH_STARTS.run_at(&tree, source, dialect, &prefilter.hits(source)) {
         Ok(matches) => matches,
         Err(message) => {
             let mut not_analysable = problems;
@@ -332,30 +362,34 @@ pub fn extract_file(source: &[u8], file: &str, dialect: Dialect, rules: &Extract
             };
         }
     };
-    let mut candidates = kysely::extract(&tree, &matches, source, file);
-    candidates.extend(sql::extract(&matches, source, file));
-    candidates.extend(reservoir::extract(&matches, source, file, rules));
-    candidates.extend(queues::extract(&matches, source, file, rules, &mut summary));
-    candidates.extend(cache::extract(&matches, source, file, rules));
-    candidates.extend(routes::extract(&matches, source, file, rules));
     FileExtraction {
-        candidates,
+        candidates: run_extractors(&tree, &matches, source, file, rules, &mut summary),
         not_analysable: problems,
         summary,
     }
 }
 
-/// Every path extractor's query, run in one pass per file.
-static PATH_QUERIES: queries::QuerySet = queries::QuerySet::new(&[
-    &kysely::BUILDERS,
-    &sql::TAGGED_TEMPLATES,
-    &sql::RAW_CALLS,
-    &reservoir::CALLS,
-    &queues::CREATIONS,
-    &queues::JOBS,
-    &cache::CALLS,
-    &routes::REGISTRATIONS,
-]);
+/// Every path kind's candidates among `matches`, in kind order.
+fn run_extractors(
+    tree: &tree_sitter::Tree,
+    matches: &queries::FileMatches,
+    source: &[u8],
+    file: &str,
+    rules: &ExtractRules,
+    summary: &mut FileSummary,
+) -> Vec<Candidate> {
+    let mut candidates = kysely::extract(tree, matches, source, file);
+    candidates.extend(sql::extract(matches, source, file));
+    candidates.extend(reservoir::extract(matches, source, file, rules));
+    candidates.extend(queues::extract(matches, source, file, rules, summary));
+    candidates.extend(cache::extract(matches, source, file, rules));
+    candidates.extend(routes::extract(matches, source, file, rules));
+    candidates
+}
+
+/// Where every data-access path starts: the nodes each extractor checks.
+static PATH_STARTS: queries::CompiledQuery =
+    queries::CompiledQuery::new("path_starts.scm", include_str!("path_starts.scm"));
 
 /// Links references across `files` and assigns ids; candidates come out in
 /// file order.
@@ -410,14 +444,102 @@ pub fn target_of(candidate: &Candidate) -> String {
 /// file fails a test rather than a user's run.
 pub fn compile_all_queries() -> Result<(), String> {
     for dialect in [Dialect::TypeScript, Dialect::Tsx] {
-        kysely::compile(dialect)?;
-        sql::compile(dialect)?;
-        reservoir::compile(dialect)?;
-        queues::compile(dialect)?;
-        cache::compile(dialect)?;
-        routes::compile(dialect)?;
-        PATH_QUERIES.compile(dialect)?;
+        PATH_STARTS.get(dialect)?;
         schema::compile(dialect)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    /// What the extractors find when the path query runs over the whole
+    /// tree, every node offered to every extractor: the reference the
+    /// prefilter's hits must reproduce.
+    fn extract_everywhere(source: &[u8], dialect: Dialect, rules: &ExtractRules) -> (String, FileSummary) {
+        let (tree, _) = syntax::parse(source, dialect, "src/x.ts");
+        let tree = tree.expect("a tree");
+        let mut summary = summary::summarise(tree.root_node(), source, "src/x.ts");
+        let everything = prefilter::Hit {
+            range: 0..source.len(),
+            roles: prefilter::Roles::all(),
+        };
+        let matches = PATH_STARTS.run_at(&tree, source, dialect, &[everything]).unwrap();
+        let candidates = run_extractors(&tree, &matches, source, "src/x.ts", rules, &mut summary);
+        (serde_json::to_string_pretty(&candidates).unwrap(), summary)
+    }
+
+    /// Asserts that the scan finds what [`extract_everywhere`] finds; returns how many paths.
+    fn assert_hits_find_everything(source: &[u8], dialect: Dialect, rules: &ExtractRules, name: &str) -> usize {
+        let extracted = extract_file(source, "src/x.ts", dialect, rules);
+        let found = serde_json::to_string_pretty(&extracted.candidates).unwrap();
+        let (everywhere, summary) = extract_everywhere(source, dialect, rules);
+        assert_eq!(found, everywhere, "{name}: the hits missed or added a path");
+        assert_eq!(
+            serde_json::to_string(&extracted.summary).unwrap(),
+            serde_json::to_string(&summary).unwrap(),
+            "{name}: the summaries differ"
+        );
+        extracted.candidates.len()
+    }
+
+    #[test]
+    fn querying_around_the_prefilter_hits_finds_what_querying_everywhere_finds() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut stack = vec![root.join("examples"), root.join("tests/fixtures")];
+        let (mut files, mut paths) = (0, 0);
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if let Some(dialect) = Dialect::of(&path) {
+                    let source = std::fs::read(&path).unwrap();
+                    paths += assert_hits_find_everything(
+                        &source,
+                        dialect,
+                        &ExtractRules::default(),
+                        &path.display().to_string(),
+                    );
+                    files += 1;
+                }
+            }
+        }
+        assert!(
+            files > 30 && paths > 100,
+            "the example and the fixtures hold paths: {files} files, {paths} paths"
+        );
+    }
+
+    #[test]
+    fn names_in_unusual_places_are_still_found() {
+        let rules = ExtractRules {
+            queue_factories: vec!["makeQueue".into()],
+            worker_factories: vec!["makeWorker".into()],
+            cache_clients: vec!["cache".into(), "planCache".into()],
+            ..ExtractRules::default()
+        };
+        let snippets = [
+            "const rows = await db\n  .selectFrom('logs').selectAll().execute();",
+            "await cache /* hot path */ .get(`org:${orgId}`);",
+            "await this.cache\n  // per organization\n  .set(`org:${orgId}`, v);",
+            "await queue. // enqueue\n  add('send', { organizationId });",
+            "await emailQueue.add<EmailJob>('send', { organizationId });",
+            "await emailQueue.addBulk([{ name: 'a', data: { organizationId } }]);",
+            "const q = makeQueue('emails'); const w = makeWorker('emails', handle);",
+            "const row = await sql<Row>`SELECT * FROM logs WHERE organization_id = ${org}`.execute(db);",
+            "await sql.raw<Row>('DELETE FROM logs').execute(db);",
+            "return 1reservoir.query({ projectId });",
+            "app.get('/projects/:id', async (request) => db.selectFrom('projects').where('id', '=', request.params.id).execute());",
+            "await planCache?.del(`plan:${id}`);",
+        ];
+        for snippet in snippets {
+            for dialect in [Dialect::TypeScript, Dialect::Tsx] {
+                let paths = assert_hits_find_everything(snippet.as_bytes(), dialect, &rules, snippet);
+                assert!(paths > 0, "{snippet}: no path found");
+            }
+        }
+    }
 }

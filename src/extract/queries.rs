@@ -1,13 +1,24 @@
-//! Compiled tree-sitter queries. Compiling one takes milliseconds, so each
-//! `.scm` file is compiled once per dialect and shared by every file scanned.
+//! Compiled tree-sitter queries. Each `.scm` file is compiled once per
+//! dialect and shared by every file scanned.
 //!
-//! Running a query costs about as much as parsing the file (the cursor walks
-//! the whole tree), so the path extractors' queries are also compiled
-//! together into one [`QuerySet`] and run in a single pass; each extractor
-//! then picks its own matches by the patterns of its `.scm` file.
+//! Two costs shape this module. Compiling a pattern that looks inside a node
+//! (`(call_expression function: (member_expression ...))`) takes 2–8 ms
+//! against the TypeScript grammar, whose analysis explores every parse state
+//! that can build the node; the nine such patterns this tool once had took
+//! 46 ms, a quarter of a whole `check` of a 2 MB backend. So the path
+//! query names node kinds only (`(call_expression) @call`, about 2 ms), and
+//! each extractor checks the shape of what it was given in Rust, next to the
+//! code that reads it.
+//!
+//! And running a query over a whole tree costs about as much as parsing the
+//! file. So the one path query (`path_starts.scm`) runs only over the places
+//! where a name that can start a path stands (the prefilter's hits, see
+//! `prefilter.rs`): a path must contain one, and the cursor skips every
+//! subtree that does not.
 
+use super::prefilter::{Hit, Role, Roles};
 use super::syntax::Dialect;
-use std::ops::Range;
+use std::cell::RefCell;
 use std::sync::OnceLock;
 use tree_sitter::{Node, Query, QueryCursor, StreamingIterator, Tree};
 
@@ -40,117 +51,101 @@ impl CompiledQuery {
             .as_ref()
             .map_err(Clone::clone)
     }
-}
 
-/// Several `.scm` files compiled into one query, run in one pass per file.
-pub struct QuerySet {
-    members: &'static [&'static CompiledQuery],
-    typescript: OnceLock<Result<Combined, String>>,
-    tsx: OnceLock<Result<Combined, String>>,
-}
-
-struct Combined {
-    query: Query,
-    /// Each member's patterns, by `.scm` name.
-    ranges: Vec<(&'static str, Range<usize>)>,
-}
-
-impl QuerySet {
-    /// A set of the given queries.
-    pub const fn new(members: &'static [&'static CompiledQuery]) -> Self {
-        QuerySet {
-            members,
-            typescript: OnceLock::new(),
-            tsx: OnceLock::new(),
-        }
-    }
-
-    fn combined(&self, dialect: Dialect) -> Result<&Combined, String> {
-        let cell = match dialect {
-            Dialect::TypeScript => &self.typescript,
-            Dialect::Tsx => &self.tsx,
-        };
-        cell.get_or_init(|| {
-            // Members are laid end to end; a pattern belongs to the member
-            // whose text holds its first byte, so no member is compiled twice.
-            let mut source = String::new();
-            let mut spans = Vec::new();
-            for member in self.members {
-                let start = source.len();
-                source.push_str(member.source);
-                source.push('\n');
-                spans.push((member.name, start..source.len()));
-            }
-            let query = Query::new(&dialect.language(), &source).map_err(|e| format!("combined queries: {e}"))?;
-            let ranges = spans
-                .into_iter()
-                .map(|(name, bytes)| {
-                    let patterns: Vec<usize> = (0..query.pattern_count())
-                        .filter(|&p| bytes.contains(&query.start_byte_for_pattern(p)))
-                        .collect();
-                    let range = match (patterns.first(), patterns.last()) {
-                        (Some(first), Some(last)) => *first..*last + 1,
-                        _ => 0..0,
-                    };
-                    (name, range)
-                })
-                .collect();
-            Ok(Combined { query, ranges })
-        })
-        .as_ref()
-        .map_err(Clone::clone)
-    }
-
-    /// Compiles the set for `dialect`; used by the test that builds every query.
-    pub fn compile(&self, dialect: Dialect) -> Result<(), String> {
-        self.combined(dialect).map(|_| ())
-    }
-
-    /// Runs every member over `tree` in one pass.
-    pub fn run<'t>(&'t self, tree: &'t Tree, source: &[u8], dialect: Dialect) -> Result<FileMatches<'t>, String> {
-        let combined = self.combined(dialect)?;
-        let mut cursor = QueryCursor::new();
-        // Stops with the file's time budget; the scan then reports the file as too slow.
-        let mut out_of_time = |_: &tree_sitter::QueryCursorState| super::syntax::out_of_time();
-        let options = tree_sitter::QueryCursorOptions::new().progress_callback(&mut out_of_time);
-        let mut matches = cursor.matches_with_options(&combined.query, tree.root_node(), source, options);
+    /// Runs the query over the nodes of `tree` that contain one of `hits`,
+    /// one pass per hit; each match keeps the roles of the hit it contains.
+    pub fn run_at<'t>(
+        &'t self,
+        tree: &'t Tree,
+        source: &[u8],
+        dialect: Dialect,
+        hits: &[Hit],
+    ) -> Result<FileMatches<'t>, String> {
+        let query = self.get(dialect)?;
         let mut found = Vec::new();
-        while let Some(m) = matches.next() {
-            for capture in m.captures {
-                found.push((m.pattern_index, capture.index, capture.node));
+        CURSOR.with_borrow_mut(|cursor| {
+            for hit in hits {
+                cursor.set_byte_range(hit.range.clone());
+                // Stops with the file's time budget; the scan then reports the file as too slow.
+                let mut out_of_time = |_: &tree_sitter::QueryCursorState| super::syntax::out_of_time();
+                let options = tree_sitter::QueryCursorOptions::new().progress_callback(&mut out_of_time);
+                let mut matches = cursor.matches_with_options(query, tree.root_node(), source, options);
+                while let Some(m) = matches.next() {
+                    found.extend(
+                        m.captures
+                            .iter()
+                            .map(|capture| (hit.roles, capture.index, capture.node)),
+                    );
+                }
             }
-        }
-        Ok(FileMatches { combined, found })
+            // The next file's hits set their own ranges; leave no stale one behind.
+            cursor.set_byte_range(0..usize::MAX);
+        });
+        Ok(FileMatches { query, found })
     }
 }
 
-/// What one pass of a [`QuerySet`] found in a file.
+thread_local! {
+    /// One query cursor per thread, reused for every file (it keeps its
+    /// allocations between runs).
+    static CURSOR: RefCell<QueryCursor> = RefCell::new(QueryCursor::new());
+}
+
+/// What [`CompiledQuery::run_at`] found in a file.
 pub struct FileMatches<'t> {
-    combined: &'t Combined,
-    /// (pattern, capture, node) for every capture of every match.
-    found: Vec<(usize, u32, Node<'t>)>,
+    query: &'t Query,
+    /// (roles of the hit inside, capture, node) for every capture of every match.
+    found: Vec<(Roles, u32, Node<'t>)>,
 }
 
 impl<'t> FileMatches<'t> {
-    /// Every node captured as `capture` by the patterns of `query`, in
-    /// source order, each once.
-    pub fn nodes(&self, query: &CompiledQuery, capture: &str) -> Vec<Node<'t>> {
-        let Some((_, range)) = self.combined.ranges.iter().find(|(name, _)| *name == query.name) else {
-            return Vec::new();
-        };
-        let Some(index) = self.combined.query.capture_index_for_name(capture) else {
+    /// Every node captured as `capture` around a name of `role`, in source
+    /// order, each once.
+    pub fn nodes(&self, role: Role, capture: &str) -> Vec<Node<'t>> {
+        let Some(index) = self.query.capture_index_for_name(capture) else {
             return Vec::new();
         };
         let mut nodes: Vec<Node<'t>> = self
             .found
             .iter()
-            .filter(|(pattern, captured, _)| range.contains(pattern) && *captured == index)
+            .filter(|(roles, captured, _)| roles.contains(role) && *captured == index)
             .map(|(_, _, node)| *node)
             .collect();
         nodes.sort_by_key(|n| (n.start_byte(), n.end_byte()));
         nodes.dedup_by_key(|n| n.id());
         nodes
     }
+}
+
+/// The member expression a method call calls: `a.b` in `a.b(...)`. `None`
+/// for any other call, and for a call whose arguments are not a list (a
+/// tagged template).
+pub fn called_member(call: Node) -> Option<Node> {
+    member_called(call, call.child_by_field_name("function")?)
+}
+
+/// [`called_member`], also through `await`: tree-sitter-typescript reads
+/// `await cache.get<T>(key)` as a call of `(await cache.get)`.
+pub fn called_member_or_awaited(call: Node) -> Option<Node> {
+    let function = call.child_by_field_name("function")?;
+    match function.kind() {
+        "await_expression" => member_called(call, function.named_child(0)?),
+        _ => member_called(call, function),
+    }
+}
+
+fn member_called<'t>(call: Node<'t>, function: Node<'t>) -> Option<Node<'t>> {
+    let is_list = call.child_by_field_name("arguments")?.kind() == "arguments";
+    let property = function.child_by_field_name("property")?;
+    let is_method = function.kind() == "member_expression" && property.kind() == "property_identifier";
+    (call.kind() == "call_expression" && is_list && is_method).then_some(function)
+}
+
+/// The property name of a member expression (`b` in `a.b`).
+pub fn member_property<'s>(member: Node, source: &'s [u8]) -> &'s str {
+    member
+        .child_by_field_name("property")
+        .map_or("", |p| super::syntax::text(p, source))
 }
 
 /// The receiver, method name and arguments of a method call

@@ -6,24 +6,21 @@
 use super::ir::{Access, CacheOp, Candidate, KeyPart};
 use super::links::key_shape;
 use super::lower::{declaration_value, lower_arguments};
-use super::queries::{method_call, CompiledQuery, FileMatches};
+use super::prefilter::Role;
+use super::queries::{called_member_or_awaited, method_call, FileMatches};
 use super::rules::{last_segment, ExtractRules};
 use super::symbols::enclosing_symbol;
-use super::syntax::{self, enclosing_function, line, snippet, text, unwrap_expression, Dialect};
+use super::syntax::{self, enclosing_function, line, snippet, text, unwrap_expression};
 use crate::model::{PathKind, TableUse};
 use tree_sitter::Node;
-
-pub(super) static CALLS: CompiledQuery = CompiledQuery::new("cache/calls.scm", include_str!("calls.scm"));
-
-/// Compiles the query for `dialect`; used by the test that builds every query.
-pub fn compile(dialect: Dialect) -> Result<(), String> {
-    CALLS.get(dialect).map(|_| ())
-}
 
 /// Every cache operation in a parsed file.
 pub fn extract(matches: &FileMatches, source: &[u8], file: &str, rules: &ExtractRules) -> Vec<Candidate> {
     let mut candidates = Vec::new();
-    for call in matches.nodes(&CALLS, "call") {
+    for call in matches.nodes(Role::Cache, "call") {
+        if called_member_or_awaited(call).is_none() {
+            continue;
+        }
         let Some((object, property, args)) = method_call(call) else {
             continue;
         };

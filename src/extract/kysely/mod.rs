@@ -1,5 +1,5 @@
 //! Kysely query-builder paths. A path starts at a builder call (see
-//! `builders.scm`) and takes in every method chained onto it, also across
+//! [`builder_call`]) and takes in every method chained onto it, also across
 //! statements when the builder is kept in a variable of the same function:
 //!
 //! ```ts
@@ -10,22 +10,27 @@
 
 use super::ir::{split_alias, Access, Candidate, Expr, Helper, Operation, Query, Step, TableRef, HELPER_STEP};
 use super::lower::{lower, lower_arguments};
-use super::queries::{CompiledQuery, FileMatches};
+use super::prefilter::Role;
+use super::queries::{called_member, member_property, FileMatches};
 use super::symbols::enclosing_symbol;
-use super::syntax::{self, enclosing_function, line, snippet, text, unwrap_expression, wrapped_parent, Dialect};
+use super::syntax::{self, enclosing_function, line, snippet, text, unwrap_expression, wrapped_parent};
 use crate::model::PathKind;
 use tree_sitter::{Node, Tree};
 
-pub(super) static BUILDERS: CompiledQuery = CompiledQuery::new("kysely/builders.scm", include_str!("builders.scm"));
-
-/// Compiles the query for `dialect`; used by the test that builds every query.
-pub fn compile(dialect: Dialect) -> Result<(), String> {
-    BUILDERS.get(dialect).map(|_| ())
-}
+/// The methods that start a Kysely query.
+pub const BUILDER_METHODS: [&str; 6] = [
+    "selectFrom",
+    "insertInto",
+    "replaceInto",
+    "updateTable",
+    "deleteFrom",
+    "mergeInto",
+];
 
 /// Every Kysely path in a parsed file.
 pub fn extract(tree: &Tree, matches: &FileMatches, source: &[u8], file: &str) -> Vec<Candidate> {
-    let roots = matches.nodes(&BUILDERS, "builder");
+    let mut roots = matches.nodes(Role::Builder, "call");
+    roots.retain(|call| builder_call(*call, source));
     if roots.is_empty() {
         return Vec::new();
     }
@@ -34,6 +39,12 @@ pub fn extract(tree: &Tree, matches: &FileMatches, source: &[u8], file: &str) ->
         .into_iter()
         .filter_map(|root| candidate(root, source, file, &helpers))
         .collect()
+}
+
+/// Whether `call` starts a query: a builder method called on any receiver
+/// (`db.selectFrom(...)`, `this.db.insertInto(...)`, `eb.selectFrom(...)`).
+fn builder_call(call: Node, source: &[u8]) -> bool {
+    called_member(call).is_some_and(|member| BUILDER_METHODS.contains(&member_property(member, source)))
 }
 
 /// Functions declared in the file (`function f(...)`, `const f = (...) =>`)

@@ -7,21 +7,19 @@
 use super::ir::{Access, Candidate, Consumer, Expr, JobDataReads, ProcessorRef, Producer, Prop, QueueRef};
 use super::links::FileSummary;
 use super::lower::{declaration_value, lower};
-use super::queries::{CompiledQuery, FileMatches};
+use super::prefilter::Role;
+use super::queries::{called_member_or_awaited, member_property, FileMatches};
 use super::rules::{last_segment, ExtractRules};
 use super::symbols::enclosing_symbol;
-use super::syntax::{self, enclosing_function, line, snippet, text, unwrap_expression, Dialect};
+use super::syntax::{self, enclosing_function, line, snippet, text, unwrap_expression};
 use crate::model::{PathKind, TableUse};
 use tree_sitter::Node;
 
-pub(super) static CREATIONS: CompiledQuery = CompiledQuery::new("queues/creations.scm", include_str!("creations.scm"));
-pub(super) static JOBS: CompiledQuery = CompiledQuery::new("queues/jobs.scm", include_str!("jobs.scm"));
+/// The BullMQ classes whose construction creates a queue, a worker or a flow producer.
+pub const QUEUE_CLASSES: [&str; 3] = ["Queue", "Worker", "FlowProducer"];
 
-/// Compiles the queries for `dialect`; used by the test that builds every query.
-pub fn compile(dialect: Dialect) -> Result<(), String> {
-    CREATIONS.get(dialect)?;
-    JOBS.get(dialect).map(|_| ())
-}
+/// The methods that enqueue jobs.
+pub const JOB_METHODS: [&str; 2] = ["add", "addBulk"];
 
 /// What a creation site makes.
 enum Created {
@@ -40,7 +38,10 @@ pub fn extract(
     summary: &mut FileSummary,
 ) -> Vec<Candidate> {
     let mut candidates = Vec::new();
-    for node in matches.nodes(&CREATIONS, "creation") {
+    let mut creations = matches.nodes(Role::QueueClass, "new");
+    creations.extend(matches.nodes(Role::QueueFactory, "call"));
+    creations.sort_by_key(|n| (n.start_byte(), n.end_byte()));
+    for node in creations {
         let Some(created) = created_by(node, source, rules) else {
             continue;
         };
@@ -64,7 +65,11 @@ pub fn extract(
             Created::Worker => candidates.push(consumer(node, arguments, source, file)),
         }
     }
-    for call in matches.nodes(&JOBS, "enqueue") {
+    for call in matches.nodes(Role::JobMethod, "call") {
+        let method = called_member_or_awaited(call).map(|member| member_property(member, source));
+        if !method.is_some_and(|m| JOB_METHODS.contains(&m)) {
+            continue;
+        }
         if let Some(candidate) = producer(call, source, file, summary) {
             candidates.push(candidate);
         }
@@ -72,22 +77,35 @@ pub fn extract(
     candidates
 }
 
-/// What `node` creates, if it is a queue, worker or flow-producer creation.
+/// What `node` creates, if it is a queue, worker or flow-producer creation:
+/// `new Queue(...)` (the class named directly) or a call of a configured
+/// factory by its plain name.
 fn created_by(node: Node, source: &[u8], rules: &ExtractRules) -> Option<Created> {
+    if node.child_by_field_name("arguments")?.kind() != "arguments" {
+        return None;
+    }
     let first_literal = || {
         node.child_by_field_name("arguments")
             .and_then(|a| a.named_child(0))
             .and_then(|a| syntax::string_value(a, source))
     };
     match node.kind() {
-        "new_expression" => match text(node.child_by_field_name("constructor")?, source) {
+        "new_expression" => match text(
+            node.child_by_field_name("constructor")
+                .filter(|c| c.kind() == "identifier")?,
+            source,
+        ) {
             "Queue" => Some(Created::Queue(first_literal())),
             "Worker" => Some(Created::Worker),
             "FlowProducer" => Some(Created::Flow),
             _ => None,
         },
         _ => {
-            let function = text(node.child_by_field_name("function")?, source);
+            let function = text(
+                node.child_by_field_name("function")
+                    .filter(|f| f.kind() == "identifier")?,
+                source,
+            );
             if rules.queue_factories.iter().any(|f| f == function) {
                 Some(Created::Queue(first_literal()))
             } else if rules.worker_factories.iter().any(|f| f == function) {

@@ -3,23 +3,20 @@
 
 use super::ir::{Access, Candidate, ReservoirCall};
 use super::lower::lower_arguments;
-use super::queries::{method_call, CompiledQuery, FileMatches};
+use super::prefilter::Role;
+use super::queries::{called_member_or_awaited, method_call, FileMatches};
 use super::rules::{last_segment, ExtractRules};
 use super::symbols::enclosing_symbol;
-use super::syntax::{line, text, Dialect};
+use super::syntax::{line, text};
 use crate::model::{PathKind, TableUse};
-
-pub(super) static CALLS: CompiledQuery = CompiledQuery::new("reservoir/calls.scm", include_str!("calls.scm"));
-
-/// Compiles the query for `dialect`; used by the test that builds every query.
-pub fn compile(dialect: Dialect) -> Result<(), String> {
-    CALLS.get(dialect).map(|_| ())
-}
 
 /// Every storage-engine call in a parsed file.
 pub fn extract(matches: &FileMatches, source: &[u8], file: &str, rules: &ExtractRules) -> Vec<Candidate> {
     let mut candidates = Vec::new();
-    for call in matches.nodes(&CALLS, "call") {
+    for call in matches.nodes(Role::Reservoir, "call") {
+        if called_member_or_awaited(call).is_none() {
+            continue;
+        }
         let Some((object, property, args)) = method_call(call) else {
             continue;
         };

@@ -7,20 +7,13 @@
 mod flow;
 
 use super::ir::{Access, Candidate};
-use super::queries::{CompiledQuery, FileMatches};
+use super::prefilter::Role;
+use super::queries::{called_member, member_property, FileMatches};
 use super::rules::{last_segment, ExtractRules};
-use super::syntax::{self, text, unwrap_expression, Dialect};
+use super::syntax::{self, text, unwrap_expression};
 use crate::model::{PathKind, TableUse};
 use std::collections::BTreeSet;
 use tree_sitter::Node;
-
-pub(super) static REGISTRATIONS: CompiledQuery =
-    CompiledQuery::new("routes/registrations.scm", include_str!("registrations.scm"));
-
-/// Compiles the query for `dialect`; used by the test that builds every query.
-pub fn compile(dialect: Dialect) -> Result<(), String> {
-    REGISTRATIONS.get(dialect).map(|_| ())
-}
 
 /// A handler found at a registration.
 struct Route<'t> {
@@ -34,7 +27,10 @@ struct Route<'t> {
 /// One path per route handler, tenant id and sink.
 pub fn extract(matches: &FileMatches, source: &[u8], file: &str, rules: &ExtractRules) -> Vec<Candidate> {
     let mut candidates = Vec::new();
-    for call in matches.nodes(&REGISTRATIONS, "registration") {
+    for call in matches.nodes(Role::Route, "call") {
+        if !registration_call(call, source) {
+            continue;
+        }
         let Some(route) = route(call, source, rules) else {
             continue;
         };
@@ -59,6 +55,17 @@ pub fn extract(matches: &FileMatches, source: &[u8], file: &str, rules: &Extract
         }
     }
     candidates
+}
+
+/// The methods that register a route.
+const ROUTE_METHODS: [&str; 9] = [
+    "get", "post", "put", "patch", "delete", "head", "options", "all", "route",
+];
+
+/// Whether `call` has the shape of a route registration: a route method called
+/// on a receiver (`app.get(...)`, `router.post(...)`, `fastify.route(...)`).
+fn registration_call(call: Node, source: &[u8]) -> bool {
+    called_member(call).is_some_and(|member| ROUTE_METHODS.contains(&member_property(member, source)))
 }
 
 /// Sinks as id targets: no whitespace, no `::`.

@@ -1,37 +1,30 @@
-//! Raw SQL paths: `sql` tagged templates (see `tagged_templates.scm`) that
+//! Raw SQL paths: `sql` tagged templates (and `sql.raw` calls) that
 //! name at least one table. Templates that name none are fragments used inside
 //! a builder (`sql\`now()\``) and are not paths of their own.
 
 mod parse;
 
 use super::ir::{Access, Candidate, TableRef};
-use super::queries::{CompiledQuery, FileMatches};
+use super::prefilter::Role;
+use super::queries::{called_member_or_awaited, member_property, FileMatches};
 use super::symbols::enclosing_symbol;
-use super::syntax::{line, snippet, text, Dialect};
+use super::syntax::{line, snippet, text};
 use crate::model::{PathKind, TableUse};
 use tree_sitter::Node;
 
 pub use parse::statement;
 
-pub(super) static TAGGED_TEMPLATES: CompiledQuery =
-    CompiledQuery::new("sql/tagged_templates.scm", include_str!("tagged_templates.scm"));
-pub(super) static RAW_CALLS: CompiledQuery = CompiledQuery::new("sql/raw_calls.scm", include_str!("raw_calls.scm"));
-
-/// Compiles the queries for `dialect`; used by the test that builds every query.
-pub fn compile(dialect: Dialect) -> Result<(), String> {
-    TAGGED_TEMPLATES.get(dialect)?;
-    RAW_CALLS.get(dialect).map(|_| ())
-}
-
 /// Every raw SQL path in a parsed file.
 pub fn extract(matches: &FileMatches, source: &[u8], file: &str) -> Vec<Candidate> {
     let mut templates: Vec<Node> = matches
-        .nodes(&TAGGED_TEMPLATES, "template")
+        .nodes(Role::Sql, "call")
         .into_iter()
+        .filter_map(|call| tagged_template(call, source))
         .chain(
             matches
-                .nodes(&TAGGED_TEMPLATES, "generic_rest")
+                .nodes(Role::Sql, "binary")
                 .into_iter()
+                .filter_map(|binary| generic_rest(binary, source))
                 .filter_map(template_at_bottom),
         )
         .collect();
@@ -43,12 +36,55 @@ pub fn extract(matches: &FileMatches, source: &[u8], file: &str) -> Vec<Candidat
         .collect();
     candidates.extend(
         matches
-            .nodes(&RAW_CALLS, "call")
+            .nodes(Role::Sql, "call")
             .into_iter()
+            .filter(|call| raw_call(*call, source))
             .filter_map(|call| raw_candidate(call, source, file)),
     );
     candidates.sort_by_key(|c| c.line);
     candidates
+}
+
+/// The template of `` sql`...` ``: a call of the identifier `sql` with a template.
+fn tagged_template<'t>(call: Node<'t>, source: &[u8]) -> Option<Node<'t>> {
+    let tag = call.child_by_field_name("function")?;
+    let template = call.child_by_field_name("arguments")?;
+    let is_sql = tag.kind() == "identifier" && text(tag, source) == "sql";
+    (call.kind() == "call_expression" && is_sql && template.kind() == "template_string").then_some(template)
+}
+
+/// What follows `` sql<Row> `` in `` sql<Row>`...` ``, which tree-sitter-typescript
+/// reads as `(sql < Row) > ...`: the right operand of the outer comparison.
+fn generic_rest<'t>(binary: Node<'t>, source: &[u8]) -> Option<Node<'t>> {
+    let operator = |node: Node| node.child_by_field_name("operator").map(|o| o.kind());
+    let left = binary.child_by_field_name("left")?;
+    let tag = left.child_by_field_name("left")?;
+    let tag = match tag.kind() {
+        "await_expression" => tag.named_child(0)?,
+        _ => tag,
+    };
+    let is_sql = tag.kind() == "identifier" && text(tag, source) == "sql";
+    let is_generic = binary.kind() == "binary_expression"
+        && operator(binary) == Some(">")
+        && left.kind() == "binary_expression"
+        && operator(left) == Some("<");
+    binary
+        .child_by_field_name("right")
+        .filter(|right| is_sql && is_generic && right.is_named())
+}
+
+/// Whether `call` is `sql.raw(text, ...)`, also awaited (`await sql.raw<T>(text)`).
+fn raw_call(call: Node, source: &[u8]) -> bool {
+    let Some(member) = called_member_or_awaited(call) else {
+        return false;
+    };
+    let has_text = call
+        .child_by_field_name("arguments")
+        .is_some_and(|a| a.named_child_count() > 0);
+    let object = member.child_by_field_name("object");
+    object.is_some_and(|o| o.kind() == "identifier" && text(o, source) == "sql")
+        && member_property(member, source) == "raw"
+        && has_text
 }
 
 /// The template string at the bottom of `` `...`.execute(db) ``, or `node` itself.
