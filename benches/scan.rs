@@ -1,12 +1,16 @@
 //! Throughput of the scan and wall time of a full `check` on generated
 //! backends of 2, 20 and 100 MB, beside the I/O floor (reading the same files,
-//! as `cat` would), and a warm scan whose per-file results come from the cache. Run with `cargo bench --bench scan` (sizes in MB may be
-//! given: `cargo bench --bench scan -- 2 20`). Corpora are generated, seeded,
-//! under `target/bench-corpus/`.
+//! as `cat` would), and a warm scan whose per-file results come from the
+//! cache. The `check` is timed twice: in this process (the library calls,
+//! queries already compiled), and as a user runs it, a fresh `tenant-audit
+//! check --no-cache` process, whose peak memory is reported too. Run with
+//! `cargo bench --bench scan` (sizes in MB may be given: `cargo bench --bench
+//! scan -- 2 20`). Corpora are generated, seeded, under `target/bench-corpus/`.
 
 mod corpus;
 
 use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use tenant_audit::{extract, inventory, render, scope};
 
@@ -39,17 +43,54 @@ fn read_all(root: &Path) -> usize {
     bytes
 }
 
+/// The largest resident set of any child process waited for so far, in MiB.
+fn children_peak_mib() -> f64 {
+    // SAFETY: `getrusage` only writes the struct it is given.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
+    usage.ru_maxrss as f64 / 1024.0 // kilobytes on Linux
+}
+
+/// A fresh `tenant-audit check --no-cache` in `folder`, as a user runs it.
+fn run_cli_check(folder: &Path) {
+    let status = Command::new(env!("CARGO_BIN_EXE_tenant-audit"))
+        .args(["--quiet", "check", "--no-cache"])
+        .current_dir(folder)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("runs tenant-audit");
+    // The corpus classifies nothing, so the check reports findings (exit 1); 2 is an error.
+    assert!(
+        status.code().is_some_and(|code| code <= 1),
+        "tenant-audit check failed: {status}"
+    );
+}
+
 fn main() {
-    let sizes: Vec<usize> = std::env::args()
+    let mut sizes: Vec<usize> = std::env::args()
         .skip(1)
         .filter_map(|a| a.parse().ok())
         .collect::<Vec<_>>();
-    let sizes = if sizes.is_empty() { vec![2, 20, 100] } else { sizes };
+    if sizes.is_empty() {
+        sizes = vec![2, 20, 100];
+    }
+    // Smallest first: the peak memory read after each size is then that size's.
+    sizes.sort_unstable();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!("tenant-audit scan benchmark ({threads} hardware threads)");
     println!(
-        "{:>6} {:>7} {:>10} {:>11} {:>9} {:>7} {:>12} {:>12}",
-        "size", "files", "cat (ms)", "scan (ms)", "files/s", "MB/s", "check (ms)", "warm (ms)"
+        "{:>6} {:>7} {:>10} {:>11} {:>9} {:>7} {:>12} {:>12} {:>16} {:>10}",
+        "size",
+        "files",
+        "cat (ms)",
+        "scan (ms)",
+        "files/s",
+        "MB/s",
+        "check (ms)",
+        "warm (ms)",
+        "process (ms)",
+        "peak (MiB)"
     );
     for size in sizes {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("target/bench-corpus/{size}mb"));
@@ -82,9 +123,13 @@ fn main() {
             extract::scan_cached(&inventory.selection, &inventory.rules, Some(&cache)).expect("readable corpus")
         });
 
+        // As a user runs it: a new process, queries compiled, no result cache.
+        let (process, _) = best_of(runs, || run_cli_check(&corpus.root));
+        let peak = children_peak_mib();
+
         let mb = corpus.bytes as f64 / (1024.0 * 1024.0);
         println!(
-            "{:>4}MB {:>7} {:>10.1} {:>11.1} {:>9.0} {:>7.1} {:>12.1} {:>12.1}",
+            "{:>4}MB {:>7} {:>10.1} {:>11.1} {:>9.0} {:>7.1} {:>12.1} {:>12.1} {:>16.1} {:>10.0}",
             size,
             corpus.files,
             cat.as_secs_f64() * 1000.0,
@@ -93,6 +138,8 @@ fn main() {
             mb / scan.as_secs_f64(),
             check.as_secs_f64() * 1000.0,
             warm.as_secs_f64() * 1000.0,
+            process.as_secs_f64() * 1000.0,
+            peak,
         );
     }
 }
