@@ -333,11 +333,11 @@ pub fn extract_file(source: &[u8], file: &str, dialect: Dialect, rules: &Extract
         }
     };
     let mut candidates = kysely::extract(&tree, &matches, source, file);
-    candidates.extend(sql::extract(&matches, source, file));
-    candidates.extend(reservoir::extract(&matches, source, file, rules));
-    candidates.extend(queues::extract(&matches, source, file, rules, &mut summary));
-    candidates.extend(cache::extract(&matches, source, file, rules));
-    candidates.extend(routes::extract(&matches, source, file, rules));
+    candidates.extend(sql::extract(&tree, &matches, source, file));
+    candidates.extend(reservoir::extract(&tree, &matches, source, file, rules));
+    candidates.extend(queues::extract(&tree, &matches, source, file, rules, &mut summary));
+    candidates.extend(cache::extract(&tree, &matches, source, file, rules));
+    candidates.extend(routes::extract(&tree, &matches, source, file, rules));
     FileExtraction {
         candidates,
         not_analysable: problems,

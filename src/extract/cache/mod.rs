@@ -9,9 +9,9 @@ use super::lower::{declaration_value, lower_arguments};
 use super::queries::{method_call, CompiledQuery, FileMatches};
 use super::rules::{last_segment, ExtractRules};
 use super::symbols::enclosing_symbol;
-use super::syntax::{self, enclosing_function, line, snippet, text, unwrap_expression, Dialect};
+use super::syntax::{self, line, snippet, text, unwrap_expression, Ancestry, Dialect};
 use crate::model::{PathKind, TableUse};
-use tree_sitter::Node;
+use tree_sitter::{Node, Tree};
 
 pub(super) static CALLS: CompiledQuery = CompiledQuery::new("cache/calls.scm", include_str!("calls.scm"));
 
@@ -21,7 +21,8 @@ pub fn compile(dialect: Dialect) -> Result<(), String> {
 }
 
 /// Every cache operation in a parsed file.
-pub fn extract(matches: &FileMatches, source: &[u8], file: &str, rules: &ExtractRules) -> Vec<Candidate> {
+pub fn extract(tree: &Tree, matches: &FileMatches, source: &[u8], file: &str, rules: &ExtractRules) -> Vec<Candidate> {
+    let ancestry = Ancestry::new(tree.root_node());
     let mut candidates = Vec::new();
     for call in matches.nodes(&CALLS, "call") {
         let Some((object, property, args)) = method_call(call) else {
@@ -37,7 +38,7 @@ pub fn extract(matches: &FileMatches, source: &[u8], file: &str, rules: &Extract
             continue;
         }
         let key = match args.named_child(0) {
-            Some(key) => key_parts(key, source, 0),
+            Some(key) => key_parts(key, source, 0, &ancestry),
             None => vec![KeyPart::Opaque(snippet(call, source))],
         };
         candidates.push(Candidate {
@@ -51,7 +52,7 @@ pub fn extract(matches: &FileMatches, source: &[u8], file: &str, rules: &Extract
             }],
             file: file.to_string(),
             line: line(call),
-            symbol: enclosing_symbol(call, source),
+            symbol: enclosing_symbol(call, source, &ancestry),
             access: Access::Cache(CacheOp {
                 method: method.to_string(),
                 key,
@@ -62,7 +63,7 @@ pub fn extract(matches: &FileMatches, source: &[u8], file: &str, rules: &Extract
 }
 
 /// The parts of a key expression.
-pub fn key_parts(node: Node, source: &[u8], depth: usize) -> Vec<KeyPart> {
+pub fn key_parts<'t>(node: Node<'t>, source: &[u8], depth: usize, ancestry: &Ancestry<'t>) -> Vec<KeyPart> {
     const MAX_DEPTH: usize = 8;
     let node = unwrap_expression(node);
     if depth > MAX_DEPTH {
@@ -98,7 +99,7 @@ pub fn key_parts(node: Node, source: &[u8], depth: usize) -> Vec<KeyPart> {
                             "template_string" | "binary_expression"
                         ) =>
                         {
-                            parts.extend(key_parts(operand, source, depth + 1))
+                            parts.extend(key_parts(operand, source, depth + 1, ancestry))
                         }
                         None => parts.push(hole(operand, source)),
                     },
@@ -125,8 +126,8 @@ pub fn key_parts(node: Node, source: &[u8], depth: usize) -> Vec<KeyPart> {
         }
         "identifier" => {
             let name = text(node, source);
-            match declaration_value(enclosing_function(node), name, node.start_byte(), source) {
-                Some(value) => key_parts(value, source, depth + 1),
+            match declaration_value(ancestry.enclosing_function(node), name, node.start_byte(), source) {
+                Some(value) => key_parts(value, source, depth + 1, ancestry),
                 None => vec![KeyPart::Opaque(format!("{name} (not built in this function)"))],
             }
         }

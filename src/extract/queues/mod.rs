@@ -10,9 +10,9 @@ use super::lower::{declaration_value, lower};
 use super::queries::{CompiledQuery, FileMatches};
 use super::rules::{last_segment, ExtractRules};
 use super::symbols::enclosing_symbol;
-use super::syntax::{self, enclosing_function, line, snippet, text, unwrap_expression, Dialect};
+use super::syntax::{self, line, snippet, text, unwrap_expression, Ancestry, Dialect};
 use crate::model::{PathKind, TableUse};
-use tree_sitter::Node;
+use tree_sitter::{Node, Tree};
 
 pub(super) static CREATIONS: CompiledQuery = CompiledQuery::new("queues/creations.scm", include_str!("creations.scm"));
 pub(super) static JOBS: CompiledQuery = CompiledQuery::new("queues/jobs.scm", include_str!("jobs.scm"));
@@ -33,12 +33,14 @@ enum Created {
 /// Queue and flow-producer variables of this file (also class fields), and
 /// every consumer; records queues in `summary` for other files to resolve.
 pub fn extract(
+    tree: &Tree,
     matches: &FileMatches,
     source: &[u8],
     file: &str,
     rules: &ExtractRules,
     summary: &mut FileSummary,
 ) -> Vec<Candidate> {
+    let ancestry = Ancestry::new(tree.root_node());
     let mut candidates = Vec::new();
     for node in matches.nodes(&CREATIONS, "creation") {
         let Some(created) = created_by(node, source, rules) else {
@@ -47,25 +49,25 @@ pub fn extract(
         let Some(arguments) = node.child_by_field_name("arguments") else {
             continue;
         };
-        if inside_factory(node, source, rules) {
+        if inside_factory(node, source, rules, &ancestry) {
             continue; // a factory's own body: its call sites name the queue
         }
         match created {
             Created::Queue(name) => {
-                if let (Some(variable), Some(name)) = (holder_name(node, source), name) {
+                if let (Some(variable), Some(name)) = (holder_name(node, source, &ancestry), name) {
                     summary.queues.insert(variable, name);
                 }
             }
             Created::Flow => {
-                if let Some(variable) = holder_name(node, source) {
+                if let Some(variable) = holder_name(node, source, &ancestry) {
                     summary.flows.insert(variable);
                 }
             }
-            Created::Worker => candidates.push(consumer(node, arguments, source, file)),
+            Created::Worker => candidates.push(consumer(node, arguments, source, file, &ancestry)),
         }
     }
     for call in matches.nodes(&JOBS, "enqueue") {
-        if let Some(candidate) = producer(call, source, file, summary) {
+        if let Some(candidate) = producer(call, source, file, summary, &ancestry) {
             candidates.push(candidate);
         }
     }
@@ -101,8 +103,8 @@ fn created_by(node: Node, source: &[u8], rules: &ExtractRules) -> Option<Created
 
 /// Whether `node` sits inside a configured factory's own body, where the
 /// queue name is the factory's parameter, not a queue of its own.
-fn inside_factory(node: Node, source: &[u8], rules: &ExtractRules) -> bool {
-    let symbol = enclosing_symbol(node, source);
+fn inside_factory<'t>(node: Node<'t>, source: &[u8], rules: &ExtractRules, ancestry: &Ancestry<'t>) -> bool {
+    let symbol = enclosing_symbol(node, source, ancestry);
     let innermost = symbol.rsplit('.').next().unwrap_or(&symbol);
     rules
         .queue_factories
@@ -112,8 +114,8 @@ fn inside_factory(node: Node, source: &[u8], rules: &ExtractRules) -> bool {
 }
 
 /// The variable or class field the created value is stored in.
-fn holder_name(node: Node, source: &[u8]) -> Option<String> {
-    let parent = syntax::wrapped_parent(node)?;
+fn holder_name<'t>(node: Node<'t>, source: &[u8], ancestry: &Ancestry<'t>) -> Option<String> {
+    let parent = ancestry.wrapped_parent(node)?;
     let name = match parent.kind() {
         "variable_declarator" | "public_field_definition" => parent.child_by_field_name("name")?,
         "assignment_expression" => parent.child_by_field_name("left")?,
@@ -122,7 +124,7 @@ fn holder_name(node: Node, source: &[u8]) -> Option<String> {
     Some(last_segment(text(name, source)).to_string())
 }
 
-fn consumer(node: Node, arguments: Node, source: &[u8], file: &str) -> Candidate {
+fn consumer<'t>(node: Node<'t>, arguments: Node<'t>, source: &[u8], file: &str, ancestry: &Ancestry<'t>) -> Candidate {
     let queue = match arguments.named_child(0) {
         Some(name) => match syntax::string_value(name, source) {
             Some(literal) => QueueRef::Named(literal),
@@ -145,7 +147,7 @@ fn consumer(node: Node, arguments: Node, source: &[u8], file: &str) -> Candidate
         targets: vec![queue_target(&queue, line(node))],
         file: file.to_string(),
         line: line(node),
-        symbol: enclosing_symbol(node, source),
+        symbol: enclosing_symbol(node, source, ancestry),
         access: Access::QueueConsumer(Consumer { queue, processor }),
     }
 }
@@ -162,7 +164,13 @@ pub fn queue_target(queue: &QueueRef, line: usize) -> TableUse {
     }
 }
 
-fn producer(call: Node, source: &[u8], file: &str, summary: &FileSummary) -> Option<Candidate> {
+fn producer<'t>(
+    call: Node<'t>,
+    source: &[u8],
+    file: &str,
+    summary: &FileSummary,
+    ancestry: &Ancestry<'t>,
+) -> Option<Candidate> {
     let function = unwrap_expression(call.child_by_field_name("function")?);
     let receiver = unwrap_expression(function.child_by_field_name("object")?);
     let method = text(function.child_by_field_name("property")?, source);
@@ -172,7 +180,7 @@ fn producer(call: Node, source: &[u8], file: &str, summary: &FileSummary) -> Opt
 
     let is_flow = summary.flows.contains(&local);
     let queue = if is_flow {
-        flow_queue(arguments, source)
+        flow_queue(arguments, source, ancestry)
     } else if let Some(name) = summary.queues.get(&local) {
         QueueRef::Named(name.clone())
     } else if summary.imports.contains_key(&local) || local.to_ascii_lowercase().contains("queue") {
@@ -193,15 +201,15 @@ fn producer(call: Node, source: &[u8], file: &str, summary: &FileSummary) -> Opt
     };
 
     let payloads = match (is_flow, method) {
-        (true, _) => vec![object_property(arguments.named_child(0), "data", source)],
-        (false, "addBulk") => match arguments.named_child(0).map(|a| resolved(a, source)) {
+        (true, _) => vec![object_property(arguments.named_child(0), "data", source, ancestry)],
+        (false, "addBulk") => match arguments.named_child(0).map(|a| resolved(a, source, ancestry)) {
             Some(Expr::Array(jobs)) => jobs.iter().map(|job| property_of(job, "data")).collect(),
             Some(other) => vec![other],
             None => vec![Expr::Opaque(snippet(call, source))],
         },
         (false, _) => vec![arguments
             .named_child(1)
-            .map(|payload| resolved(payload, source))
+            .map(|payload| resolved(payload, source, ancestry))
             .unwrap_or(Expr::Opaque("no payload".to_string()))],
     };
     Some(Candidate {
@@ -215,22 +223,22 @@ fn producer(call: Node, source: &[u8], file: &str, summary: &FileSummary) -> Opt
         targets: vec![queue_target(&queue, line(call))],
         file: file.to_string(),
         line: line(call),
-        symbol: enclosing_symbol(call, source),
+        symbol: enclosing_symbol(call, source, ancestry),
         access: Access::QueueProducer(Producer { queue, payloads }),
     })
 }
 
 /// `flow.add({ name, queueName: 'emails', data })` → the queue.
-fn flow_queue(arguments: Node, source: &[u8]) -> QueueRef {
-    match object_property(arguments.named_child(0), "queueName", source) {
+fn flow_queue<'t>(arguments: Node<'t>, source: &[u8], ancestry: &Ancestry<'t>) -> QueueRef {
+    match object_property(arguments.named_child(0), "queueName", source, ancestry) {
         Expr::Str(name) => QueueRef::Named(name),
         other => QueueRef::Unknown(format!("queueName: {other:?}")),
     }
 }
 
-fn object_property(node: Option<Node>, key: &str, source: &[u8]) -> Expr {
+fn object_property<'t>(node: Option<Node<'t>>, key: &str, source: &[u8], ancestry: &Ancestry<'t>) -> Expr {
     match node {
-        Some(node) => property_of(&resolved(node, source), key),
+        Some(node) => property_of(&resolved(node, source, ancestry), key),
         None => Expr::Opaque("no argument".to_string()),
     }
 }
@@ -254,11 +262,11 @@ fn property_of(object: &Expr, key: &str) -> Expr {
 
 /// Lowers `node`, following a variable to the literal it was built from in
 /// the same function.
-fn resolved(node: Node, source: &[u8]) -> Expr {
+fn resolved<'t>(node: Node<'t>, source: &[u8], ancestry: &Ancestry<'t>) -> Expr {
     let node = unwrap_expression(node);
     if node.kind() == "identifier" {
         let name = text(node, source);
-        if let Some(value) = declaration_value(enclosing_function(node), name, node.start_byte(), source) {
+        if let Some(value) = declaration_value(ancestry.enclosing_function(node), name, node.start_byte(), source) {
             return Expr::Resolved {
                 name: name.to_string(),
                 value: Box::new(lower(value, source)),

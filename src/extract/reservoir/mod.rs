@@ -6,8 +6,9 @@ use super::lower::lower_arguments;
 use super::queries::{method_call, CompiledQuery, FileMatches};
 use super::rules::{last_segment, ExtractRules};
 use super::symbols::enclosing_symbol;
-use super::syntax::{line, text, Dialect};
+use super::syntax::{line, text, Ancestry, Dialect};
 use crate::model::{PathKind, TableUse};
+use tree_sitter::Tree;
 
 pub(super) static CALLS: CompiledQuery = CompiledQuery::new("reservoir/calls.scm", include_str!("calls.scm"));
 
@@ -17,7 +18,8 @@ pub fn compile(dialect: Dialect) -> Result<(), String> {
 }
 
 /// Every storage-engine call in a parsed file.
-pub fn extract(matches: &FileMatches, source: &[u8], file: &str, rules: &ExtractRules) -> Vec<Candidate> {
+pub fn extract(tree: &Tree, matches: &FileMatches, source: &[u8], file: &str, rules: &ExtractRules) -> Vec<Candidate> {
+    let ancestry = Ancestry::new(tree.root_node());
     let mut candidates = Vec::new();
     for call in matches.nodes(&CALLS, "call") {
         let Some((object, property, args)) = method_call(call) else {
@@ -51,7 +53,7 @@ pub fn extract(matches: &FileMatches, source: &[u8], file: &str, rules: &Extract
             }],
             file: file.to_string(),
             line: line(call),
-            symbol: enclosing_symbol(call, source),
+            symbol: enclosing_symbol(call, source, &ancestry),
             access: Access::Reservoir(ReservoirCall {
                 method,
                 args: lower_arguments(args, source),
