@@ -150,6 +150,18 @@ pub fn lower_function(node: Node, source: &[u8]) -> Expr {
     }
 }
 
+/// The one expression a function node's result is (its expression body, or
+/// the value of its only statement, `return`), which [`lower_function`]
+/// lowers; `None` where it lowers an opaque body or none.
+pub fn function_result(node: Node) -> Option<Node> {
+    let body = node.child_by_field_name("body")?;
+    if body.kind() == "statement_block" {
+        single_return(body)
+    } else {
+        Some(body)
+    }
+}
+
 /// The parameter names of a function node; destructured parameters are `_`.
 pub fn parameter_names(node: Node, source: &[u8]) -> Vec<String> {
     if let Some(single) = node.child_by_field_name("parameter") {

@@ -379,11 +379,11 @@ fn run_extractors(
     summary: &mut FileSummary,
 ) -> Vec<Candidate> {
     let mut candidates = kysely::extract(tree, matches, source, file);
-    candidates.extend(sql::extract(matches, source, file));
-    candidates.extend(reservoir::extract(matches, source, file, rules));
-    candidates.extend(queues::extract(matches, source, file, rules, summary));
-    candidates.extend(cache::extract(matches, source, file, rules));
-    candidates.extend(routes::extract(matches, source, file, rules));
+    candidates.extend(sql::extract(tree, matches, source, file));
+    candidates.extend(reservoir::extract(tree, matches, source, file, rules));
+    candidates.extend(queues::extract(tree, matches, source, file, rules, summary));
+    candidates.extend(cache::extract(tree, matches, source, file, rules));
+    candidates.extend(routes::extract(tree, matches, source, file, rules));
     candidates
 }
 

@@ -7,7 +7,7 @@ use super::ir::KeyPart;
 use super::links::{FileSummary, Import, KeyBuilder};
 use super::lower::parameter_names;
 use super::queues::job_data_reads;
-use super::syntax::{self, text};
+use super::syntax::{self, text, Ancestry};
 use tree_sitter::Node;
 
 /// Imports, processors and key builders of a parsed file.
@@ -16,6 +16,7 @@ pub fn summarise(root: Node, source: &[u8], file: &str) -> FileSummary {
         file: file.to_string(),
         ..FileSummary::default()
     };
+    let ancestry = Ancestry::new(root);
     let mut cursor = root.walk();
     for statement in root.named_children(&mut cursor) {
         let declaration = match statement.kind() {
@@ -30,7 +31,7 @@ pub fn summarise(root: Node, source: &[u8], file: &str) -> FileSummary {
         match declaration.kind() {
             "function_declaration" => {
                 if let Some(name) = declaration.child_by_field_name("name") {
-                    function(declaration, text(name, source), source, &mut summary);
+                    function(declaration, text(name, source), source, &mut summary, &ancestry);
                 }
             }
             "lexical_declaration" | "variable_declaration" => {
@@ -43,7 +44,7 @@ pub fn summarise(root: Node, source: &[u8], file: &str) -> FileSummary {
                         continue;
                     };
                     if matches!(value.kind(), "arrow_function" | "function_expression" | "function") {
-                        function(value, text(name, source), source, &mut summary);
+                        function(value, text(name, source), source, &mut summary, &ancestry);
                     }
                 }
             }
@@ -63,7 +64,7 @@ pub fn summarise(root: Node, source: &[u8], file: &str) -> FileSummary {
                         continue;
                     };
                     let qualified = format!("{class}.{}", text(name, source));
-                    if let Some(builder) = key_builder(member, source) {
+                    if let Some(builder) = key_builder(member, source, &ancestry) {
                         summary.key_builders.insert(qualified, builder);
                     }
                 }
@@ -74,20 +75,20 @@ pub fn summarise(root: Node, source: &[u8], file: &str) -> FileSummary {
     summary
 }
 
-fn function(node: Node, name: &str, source: &[u8], summary: &mut FileSummary) {
+fn function<'t>(node: Node<'t>, name: &str, source: &[u8], summary: &mut FileSummary, ancestry: &Ancestry<'t>) {
     if parameter_names(node, source).is_empty() {
         return;
     }
     summary
         .processors
         .insert(name.to_string(), job_data_reads(node, name, source));
-    if let Some(builder) = key_builder(node, source) {
+    if let Some(builder) = key_builder(node, source, ancestry) {
         summary.key_builders.insert(name.to_string(), builder);
     }
 }
 
 /// A function whose whole result is a key expression (template, concatenation).
-fn key_builder(function: Node, source: &[u8]) -> Option<KeyBuilder> {
+fn key_builder<'t>(function: Node<'t>, source: &[u8], ancestry: &Ancestry<'t>) -> Option<KeyBuilder> {
     let body = function.child_by_field_name("body")?;
     let returned = if body.kind() == "statement_block" {
         let mut cursor = body.walk();
@@ -106,7 +107,7 @@ fn key_builder(function: Node, source: &[u8]) -> Option<KeyBuilder> {
     if !matches!(returned.kind(), "template_string" | "binary_expression") {
         return None;
     }
-    let parts = key_parts(returned, source, 0);
+    let parts = key_parts(returned, source, 0, ancestry);
     if parts.iter().any(|p| matches!(p, KeyPart::Opaque(_))) {
         return None;
     }

@@ -2,18 +2,18 @@
 //! document: `Class.method`, `function`, `outer.inner`, `object.key`, or
 //! `<module>`. Anonymous callbacks belong to the symbol around them.
 
-use super::syntax::text;
+use super::syntax::{text, Ancestry};
 use tree_sitter::Node;
 
 /// The symbol a top-level statement belongs to.
 pub const MODULE: &str = "<module>";
 
 /// The dotted name of the named functions, methods and classes enclosing `node`.
-pub fn enclosing_symbol(node: Node, source: &[u8]) -> String {
+pub fn enclosing_symbol<'t>(node: Node<'t>, source: &[u8], ancestry: &Ancestry<'t>) -> String {
     let mut names: Vec<String> = Vec::new();
     let mut current = node;
-    while let Some(parent) = current.parent() {
-        if let Some(name) = name_of(parent, source) {
+    while let Some(parent) = ancestry.parent(current) {
+        if let Some(name) = name_of(parent, source, ancestry) {
             names.push(name);
         }
         current = parent;
@@ -26,7 +26,7 @@ pub fn enclosing_symbol(node: Node, source: &[u8]) -> String {
 }
 
 /// The name `node` contributes to a symbol path, if it is a named scope.
-fn name_of(node: Node, source: &[u8]) -> Option<String> {
+fn name_of<'t>(node: Node<'t>, source: &[u8], ancestry: &Ancestry<'t>) -> Option<String> {
     let field_text = |field: &str| node.child_by_field_name(field).map(|n| text(n, source).to_string());
     match node.kind() {
         "class_declaration" | "class" | "abstract_class_declaration" => {
@@ -37,7 +37,7 @@ fn name_of(node: Node, source: &[u8]) -> Option<String> {
             if let Some(own) = field_text("name") {
                 return Some(own);
             }
-            let parent = node.parent()?;
+            let parent = ancestry.parent(node)?;
             match parent.kind() {
                 "variable_declarator" => parent
                     .child_by_field_name("name")
@@ -79,7 +79,7 @@ mod tests {
             .root_node()
             .descendant_for_byte_range(offset, offset + marker.len())
             .unwrap();
-        enclosing_symbol(node, source.as_bytes())
+        enclosing_symbol(node, source.as_bytes(), &Ancestry::new(tree.root_node()))
     }
 
     #[test]

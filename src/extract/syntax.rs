@@ -12,9 +12,11 @@
 //! extractor takes one for an argument.
 
 use crate::model::NotAnalysable;
+use aho_corasick::AhoCorasick;
 use std::borrow::Cow;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::path::Path;
+use std::sync::{LazyLock, OnceLock};
 use std::time::{Duration, Instant};
 use tree_sitter::{InputEdit, Language, Node, ParseOptions, ParseState, Parser, Point, Tree};
 
@@ -274,17 +276,58 @@ impl Guarded {
 
 /// [`parse`] itself, with every guard; also returns the blanked text.
 fn parse_guarded(source: &[u8], dialect: Dialect, file: &str) -> Guarded {
+    if source.len() > MAX_FILE_BYTES {
+        return Guarded::failed(vec![too_large(file, source.len() as u64)]);
+    }
+    // Called outside a scan (schema files, tests), parsing still gets a budget.
+    let _own_budget = DEADLINE.get().is_none().then(|| Budget::start(TIME_BUDGET));
+    with_parser(dialect, |parser| parse_guarded_with(parser, source, dialect, file)).unwrap_or_else(|| {
+        Guarded::failed(vec![NotAnalysable {
+            file: file.to_string(),
+            line: 1,
+            column: 1,
+            reason: "the TypeScript grammar could not be loaded".to_string(),
+        }])
+    })
+}
+
+thread_local! {
+    /// This thread's parser for each dialect, kept from file to file: making
+    /// a parser and loading its grammar costs as much as parsing a small
+    /// file. [`parse_in_time`] resets it after every parse, finished or not.
+    static TYPESCRIPT_PARSER: Cell<Option<Parser>> = const { Cell::new(None) };
+    static TSX_PARSER: Cell<Option<Parser>> = const { Cell::new(None) };
+}
+
+/// Runs `work` with this thread's parser for `dialect`; `None` when the
+/// grammar cannot be loaded.
+fn with_parser<T>(dialect: Dialect, work: impl FnOnce(&mut Parser) -> T) -> Option<T> {
+    let slot = match dialect {
+        Dialect::TypeScript => &TYPESCRIPT_PARSER,
+        Dialect::Tsx => &TSX_PARSER,
+    };
+    // Taken out while in use: a panic drops it rather than leaving it half-used.
+    let mut parser = match slot.take() {
+        Some(parser) => parser,
+        None => {
+            let mut parser = Parser::new();
+            parser.set_language(&dialect.language()).ok()?;
+            parser
+        }
+    };
+    let result = work(&mut parser);
+    slot.set(Some(parser));
+    Some(result)
+}
+
+/// [`parse_guarded`] with a parser for `dialect`, within the budget already set.
+fn parse_guarded_with(parser: &mut Parser, source: &[u8], dialect: Dialect, file: &str) -> Guarded {
     let problem = |line: usize, column: usize, reason: String| NotAnalysable {
         file: file.to_string(),
         line,
         column,
         reason,
     };
-    if source.len() > MAX_FILE_BYTES {
-        return Guarded::failed(vec![too_large(file, source.len() as u64)]);
-    }
-    // Called outside a scan (schema files, tests), parsing still gets a budget.
-    let _own_budget = DEADLINE.get().is_none().then(|| Budget::start(TIME_BUDGET));
     // Where the parser had got to when time ran out, if it was parsing.
     let too_slow = |stopped_at: Option<usize>| {
         OVERRUN.set(Overrun::InParse);
@@ -302,15 +345,7 @@ fn parse_guarded(source: &[u8], dialect: Dialect, file: &str) -> Guarded {
         };
         problem(1, 1, reason)
     };
-    let mut parser = Parser::new();
-    if parser.set_language(&dialect.language()).is_err() {
-        return Guarded::failed(vec![problem(
-            1,
-            1,
-            "the TypeScript grammar could not be loaded".to_string(),
-        )]);
-    }
-    let tree = match parse_in_time(&mut parser, source, None) {
+    let tree = match parse_in_time(parser, source, None) {
         Parsed::Tree(tree) => tree,
         Parsed::OutOfTime { stopped_at } => return Guarded::failed(vec![too_slow(Some(stopped_at))]),
         Parsed::GaveUp => return Guarded::failed(vec![problem(1, 1, "the parser gave up on this file".to_string())]),
@@ -325,7 +360,8 @@ fn parse_guarded(source: &[u8], dialect: Dialect, file: &str) -> Guarded {
     let mut blanked: Option<Vec<u8>> = None;
     let mut deep_lines = std::collections::BTreeMap::new();
     for _ in 0..4 {
-        let Some(survey) = survey(&tree) else {
+        let parsed = blanked.as_deref().unwrap_or(source);
+        let Some(survey) = survey(&tree, parsed, dialect) else {
             problems.extend(deep_lines.into_values());
             problems.push(too_slow(None));
             return Guarded::new(None, problems, blanked);
@@ -363,7 +399,7 @@ fn parse_guarded(source: &[u8], dialect: Dialect, file: &str) -> Guarded {
         for comment in survey.comments {
             blank(text, &comment);
         }
-        tree = match parse_in_time(&mut parser, text, Some(&tree)) {
+        tree = match parse_in_time(parser, text, Some(&tree)) {
             Parsed::Tree(tree) => tree,
             Parsed::OutOfTime { stopped_at } => {
                 problems.extend(deep_lines.into_values());
@@ -471,17 +507,24 @@ struct Survey {
     comments: Vec<Cut>,
 }
 
-/// Walks the whole tree once, iteratively (it may be far deeper than any
-/// stack). `None` when the budget ran out first: a tree not known to be
-/// shallow enough must not reach the extractors.
-fn survey(tree: &Tree) -> Option<Survey> {
+/// Walks the tree, parsed from `text`, once, iteratively (it may be far
+/// deeper than any stack). `None` when the budget ran out first: a tree not
+/// known to be shallow enough must not reach the extractors.
+///
+/// A node is looked into only when something under it could be cut: when it
+/// has enough descendants to reach [`MAX_DEPTH`], or a comment could start in
+/// its text. That leaves out most of a tree.
+fn survey(tree: &Tree, text: &[u8], dialect: Dialect) -> Option<Survey> {
+    let kinds = SurveyKinds::of(dialect);
     let mut found = Survey {
         too_deep: Vec::new(),
         comments: Vec::new(),
     };
     let mut cursor = tree.walk();
-    // The nodes from the root to the cursor; its length is the depth plus one.
-    let mut path = vec![cursor.node()];
+    // The kind flags of the nodes from the root down to the cursor's parent:
+    // its length is the cursor's depth. Flags rather than nodes, as this runs
+    // for every node of every file and nodes are needed only to cut.
+    let mut above: Vec<u8> = Vec::new();
     let mut visited: usize = 0;
     loop {
         visited += 1;
@@ -489,42 +532,113 @@ fn survey(tree: &Tree) -> Option<Survey> {
             return None;
         }
         let node = cursor.node();
+        let flags = kinds.flags(node);
         let mut descend = true;
-        if node.kind() == "comment" {
-            let parent = path.len().checked_sub(2).map(|at| path[at].kind());
-            if !parent.is_some_and(|kind| COMMENTS_HARMLESS_IN.contains(&kind)) {
+        if flags & COMMENT != 0 {
+            if above.last().is_none_or(|parent| parent & COMMENTS_HARMLESS == 0) {
                 found.comments.push(Cut::of(node, false));
             }
-        } else if path.len() > MAX_DEPTH && node.child_count() > 0 {
-            let at = (MAX_DEPTH / 2..path.len())
+        } else if above.len() >= MAX_DEPTH && node.child_count() > 0 {
+            let depth = above.len();
+            let flags_at = |i: usize| if i == depth { flags } else { above[i] };
+            let at = (MAX_DEPTH / 2..=depth)
                 .rev()
-                .find(|&i| is_expression(path[i].kind()))
-                .unwrap_or(path.len() - 1);
-            let cut = path[at];
-            found.too_deep.push(Cut::of(cut, is_expression(cut.kind())));
-            while path.len() > at + 1 {
+                .find(|&i| flags_at(i) & EXPRESSION != 0)
+                .unwrap_or(depth);
+            let expression = flags_at(at) & EXPRESSION != 0;
+            while above.len() > at {
                 cursor.goto_parent();
-                path.pop();
+                above.pop();
             }
+            found.too_deep.push(Cut::of(cursor.node(), expression));
             descend = false;
         }
-        if descend && cursor.goto_first_child() {
-            path.push(cursor.node());
+        // Each level below needs a node of its own, and a comment's text is in its ancestors'.
+        let worth_it = || {
+            above.len() + node.descendant_count() > MAX_DEPTH
+                || may_hold_comment(text.get(node.byte_range()).unwrap_or_default())
+        };
+        if descend && worth_it() && cursor.goto_first_child() {
+            above.push(flags);
             continue;
         }
         loop {
             if cursor.goto_next_sibling() {
-                if let Some(last) = path.last_mut() {
-                    *last = cursor.node();
-                }
                 break;
             }
             if !cursor.goto_parent() {
                 return Some(found);
             }
-            path.pop();
+            above.pop();
         }
     }
+}
+
+/// Whether `text` could hold a comment: whether `//` or `/*` is in it.
+fn may_hold_comment(text: &[u8]) -> bool {
+    static STARTS: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| AhoCorasick::new(["//", "/*"]).ok());
+    STARTS.as_ref().is_none_or(|starts| starts.is_match(text))
+}
+
+/// [`SurveyKinds`] flag: a comment.
+const COMMENT: u8 = 1;
+/// [`SurveyKinds`] flag: a comment directly inside is harmless.
+const COMMENTS_HARMLESS: u8 = 2;
+/// [`SurveyKinds`] flag: an expression ([`is_expression`]).
+const EXPRESSION: u8 = 4;
+
+/// What [`survey`] asks of a node's kind, looked up by kind id: it asks for
+/// every node of every file, and a kind's name costs a conversion and a few
+/// string comparisons each time.
+struct SurveyKinds {
+    /// The flags of each kind id of the dialect's grammar.
+    by_id: Vec<u8>,
+}
+
+impl SurveyKinds {
+    /// The table for `dialect`, built on first use.
+    fn of(dialect: Dialect) -> &'static SurveyKinds {
+        static TYPESCRIPT: OnceLock<SurveyKinds> = OnceLock::new();
+        static TSX: OnceLock<SurveyKinds> = OnceLock::new();
+        let cell = match dialect {
+            Dialect::TypeScript => &TYPESCRIPT,
+            Dialect::Tsx => &TSX,
+        };
+        cell.get_or_init(|| {
+            let language = dialect.language();
+            let by_id = (0..language.node_kind_count())
+                .map(|id| {
+                    u16::try_from(id)
+                        .ok()
+                        .and_then(|id| language.node_kind_for_id(id))
+                        .map_or(0, kind_flags)
+                })
+                .collect();
+            SurveyKinds { by_id }
+        })
+    }
+
+    fn flags(&self, node: Node) -> u8 {
+        // ERROR nodes have an id past the grammar's kinds.
+        match self.by_id.get(usize::from(node.kind_id())) {
+            Some(flags) => *flags,
+            None => kind_flags(node.kind()),
+        }
+    }
+}
+
+fn kind_flags(kind: &str) -> u8 {
+    let mut flags = 0;
+    if kind == "comment" {
+        flags |= COMMENT;
+    }
+    if COMMENTS_HARMLESS_IN.contains(&kind) {
+        flags |= COMMENTS_HARMLESS;
+    }
+    if is_expression(kind) {
+        flags |= EXPRESSION;
+    }
+    flags
 }
 
 /// Where a comment sits between statements or members, which extractors
@@ -626,6 +740,43 @@ fn syntax_errors(tree: &Tree, source: &[u8], file: &str) -> Vec<NotAnalysable> {
     problems
 }
 
+/// `top` (a named node) and the named nodes under it for which `keep` holds, looking into
+/// a named node's children only when `enter` holds for it. They come in the
+/// order of a walk that takes a node, then its descendants, last child first
+/// (the order of a stack of nodes to visit), which callers' results have
+/// always followed. One cursor does the walk: collecting each node's
+/// children instead costs a cursor and a vector per node.
+pub fn named_nodes<'t>(
+    top: Node<'t>,
+    mut enter: impl FnMut(Node<'t>) -> bool,
+    mut keep: impl FnMut(Node<'t>) -> bool,
+) -> Vec<Node<'t>> {
+    let mut kept = Vec::new();
+    let mut cursor = top.walk();
+    'walk: loop {
+        let node = cursor.node();
+        if node.is_named() && enter(node) && cursor.goto_first_child() {
+            continue;
+        }
+        // Every node is finished here, after its descendants: this is a
+        // post-order, which reversed is the order wanted.
+        loop {
+            let node = cursor.node();
+            if node.is_named() && keep(node) {
+                kept.push(node);
+            }
+            if cursor.goto_next_sibling() {
+                continue 'walk;
+            }
+            if !cursor.goto_parent() {
+                break 'walk;
+            }
+        }
+    }
+    kept.reverse();
+    kept
+}
+
 /// The source text of `node`.
 pub fn text<'s>(node: Node, source: &'s [u8]) -> &'s str {
     node.utf8_text(source).unwrap_or("")
@@ -715,23 +866,6 @@ pub fn unwrap_expression(mut node: Node) -> Node {
     }
 }
 
-/// The parent of `node`, skipping the wrappers [`unwrap_expression`] skips.
-pub fn wrapped_parent(node: Node) -> Option<Node> {
-    let mut parent = node.parent()?;
-    while matches!(
-        parent.kind(),
-        "parenthesized_expression"
-            | "await_expression"
-            | "non_null_expression"
-            | "as_expression"
-            | "satisfies_expression"
-            | "type_assertion"
-    ) {
-        parent = parent.parent()?;
-    }
-    Some(parent)
-}
-
 /// The value of a string literal (`'x'`, `"x"`, or a template with no
 /// substitutions), or `None` for anything else.
 pub fn string_value(node: Node, source: &[u8]) -> Option<String> {
@@ -776,16 +910,88 @@ pub fn is_function(node: Node) -> bool {
     )
 }
 
-/// The nearest enclosing function of `node`, or the program root.
-pub fn enclosing_function(node: Node) -> Node {
-    let mut current = node;
-    while let Some(parent) = current.parent() {
-        if is_function(parent) {
-            return parent;
+/// The parents of nodes in a tree, for climbing from a node to its ancestors.
+///
+/// In tree-sitter 0.25 [`Node::parent`] walks down from the root of the tree
+/// to the node on every call, so climbing `depth` levels one `parent()` at a
+/// time costs `depth` such walks. An `Ancestry` walks down once and keeps the
+/// path, so that climbing from the node last asked about costs one walk
+/// however far it goes. Answers are always those of [`Node::parent`].
+pub struct Ancestry<'t> {
+    /// Where walks start: the root of the tree, or the outermost node that
+    /// will be climbed through (nodes outside it are asked of tree-sitter).
+    top: Node<'t>,
+    /// The last path walked: `top` first, then each node's child on the way
+    /// down. Only nodes with text are kept, so each is its child's parent as
+    /// [`Node::parent`] finds it.
+    path: RefCell<Vec<Node<'t>>>,
+}
+
+impl<'t> Ancestry<'t> {
+    /// Parents found by walking down from `top`, normally the root.
+    pub fn new(top: Node<'t>) -> Ancestry<'t> {
+        Ancestry {
+            top,
+            path: RefCell::new(vec![top]),
         }
-        current = parent;
     }
-    current
+
+    /// The parent of `node`, as [`Node::parent`] finds it.
+    pub fn parent(&self, node: Node<'t>) -> Option<Node<'t>> {
+        let mut path = self.path.borrow_mut();
+        if let Some(at) = path.iter().rposition(|n| n.id() == node.id()) {
+            if at > 0 {
+                return Some(path[at - 1]);
+            }
+        } else if node.start_byte() < node.end_byte()
+            && self.top.start_byte() <= node.start_byte()
+            && node.end_byte() <= self.top.end_byte()
+        {
+            // The walk `Node::parent` makes from the root, from `top`. An
+            // empty node is left to tree-sitter: which of the nodes meeting
+            // at its position holds it is not a question of byte ranges.
+            path.truncate(1);
+            let mut current = self.top;
+            while let Some(child) = current.child_with_descendant(node) {
+                path.push(child);
+                if child.id() == node.id() {
+                    return Some(current);
+                }
+                current = child;
+            }
+        }
+        // `top` itself, a node outside it, or one the walk did not reach.
+        node.parent()
+    }
+
+    /// The parent of `node`, skipping the wrappers [`unwrap_expression`] skips.
+    pub fn wrapped_parent(&self, node: Node<'t>) -> Option<Node<'t>> {
+        let mut parent = self.parent(node)?;
+        while matches!(
+            parent.kind(),
+            "parenthesized_expression"
+                | "await_expression"
+                | "non_null_expression"
+                | "as_expression"
+                | "satisfies_expression"
+                | "type_assertion"
+        ) {
+            parent = self.parent(parent)?;
+        }
+        Some(parent)
+    }
+
+    /// The nearest enclosing function of `node`, or the program root.
+    pub fn enclosing_function(&self, node: Node<'t>) -> Node<'t> {
+        let mut current = node;
+        while let Some(parent) = self.parent(current) {
+            if is_function(parent) {
+                return parent;
+            }
+            current = parent;
+        }
+        current
+    }
 }
 
 #[cfg(test)]
@@ -979,5 +1185,222 @@ mod tests {
         assert!(tree.is_some());
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert_eq!(problems[0].line, 2);
+    }
+
+    /// Sources for the tests that compare a faster walk with a plain one:
+    /// ordinary code, syntax errors with missing tokens, and JSX.
+    const SAMPLES: [(&str, Dialect); 4] = [
+        (
+            "/** Doc. */\nexport class A {\n  // member\n  async m(id: string) {\n    const q = db.selectFrom('t' /* c */).where('id', '=', (id as string)!);\n    if (id) { q = q.where(x => x); }\n    return q.execute();\n  }\n}\nconst f = async () => ({ a: [1, 2, `x${y}`] });\nfunction g(a, b) { return a ?? b; }\n",
+            Dialect::TypeScript,
+        ),
+        (
+            "const a = f(1, ;\nclass { m( }\nlet = => ;\nif (x { y(\n",
+            Dialect::TypeScript,
+        ),
+        (
+            "const b = (;\nf(a;\nfunction h(a, b { return g(c; }\nclass A { m() { if (a) { return 1 }\n",
+            Dialect::TypeScript,
+        ),
+        (
+            "export const C = () => <div a={x} /* c */>{list.map(i => <b key={i}>{i}</b>)}</div>;\n",
+            Dialect::Tsx,
+        ),
+    ];
+
+    fn parse_sample(source: &str, dialect: Dialect) -> Tree {
+        let mut parser = Parser::new();
+        parser.set_language(&dialect.language()).unwrap();
+        parser.parse(source, None).unwrap()
+    }
+
+    /// Every node of `tree`, anonymous ones too, in document order.
+    fn all_nodes(tree: &Tree) -> Vec<Node<'_>> {
+        let mut nodes = Vec::new();
+        let mut cursor = tree.walk();
+        'walk: loop {
+            nodes.push(cursor.node());
+            if cursor.goto_first_child() {
+                continue;
+            }
+            while !cursor.goto_next_sibling() {
+                if !cursor.goto_parent() {
+                    break 'walk;
+                }
+            }
+        }
+        nodes
+    }
+
+    #[test]
+    fn ancestry_finds_the_parents_tree_sitter_finds() {
+        let id = |node: Option<Node>| node.map(|n| n.id());
+        let mut empty = 0;
+        for (source, dialect) in SAMPLES {
+            let tree = parse_sample(source, dialect);
+            let nodes = all_nodes(&tree);
+            empty += nodes.iter().filter(|n| n.start_byte() == n.end_byte()).count();
+            // In document order, backwards, and climbing: the kept path is
+            // reused, missed and replaced.
+            let ancestry = Ancestry::new(tree.root_node());
+            for node in nodes.iter().chain(nodes.iter().rev()) {
+                assert_eq!(id(ancestry.parent(*node)), id(node.parent()), "{node:?} in {source:?}");
+            }
+            for node in &nodes {
+                let mut current = *node;
+                while let Some(parent) = ancestry.parent(current) {
+                    assert_eq!(Some(parent.id()), id(current.parent()), "{current:?} in {source:?}");
+                    current = parent;
+                }
+                assert_eq!(current.id(), tree.root_node().id());
+            }
+            // Walks from a node inside the tree, asked about nodes anywhere.
+            for top in nodes.iter().filter(|n| n.child_count() > 0) {
+                let ancestry = Ancestry::new(*top);
+                for node in &nodes {
+                    assert_eq!(id(ancestry.parent(*node)), id(node.parent()), "{node:?} under {top:?}");
+                }
+            }
+        }
+        assert!(empty > 0, "the samples have missing (empty) nodes");
+    }
+
+    #[test]
+    fn named_nodes_come_in_the_order_of_a_stack_of_nodes_to_visit() {
+        fn reference<'t>(
+            top: Node<'t>,
+            enter: impl Fn(Node<'t>) -> bool,
+            keep: impl Fn(Node<'t>) -> bool,
+        ) -> Vec<usize> {
+            let mut kept = Vec::new();
+            let mut stack = vec![top];
+            while let Some(node) = stack.pop() {
+                if keep(node) {
+                    kept.push(node.id());
+                }
+                if enter(node) {
+                    let mut cursor = node.walk();
+                    stack.extend(node.named_children(&mut cursor));
+                }
+            }
+            kept
+        }
+        for (source, dialect) in SAMPLES {
+            let tree = parse_sample(source, dialect);
+            let middle = source.len() / 2;
+            for top in all_nodes(&tree).into_iter().filter(|n| n.is_named()) {
+                let ids = |nodes: Vec<Node>| nodes.iter().map(|n| n.id()).collect::<Vec<_>>();
+                assert_eq!(
+                    ids(named_nodes(top, |_| true, |_| true)),
+                    reference(top, |_| true, |_| true)
+                );
+                let enter = |n: Node| n.end_byte() > middle;
+                let keep = |n: Node| n.kind() == "identifier" || n.child_count() == 0;
+                assert_eq!(ids(named_nodes(top, enter, keep)), reference(top, enter, keep));
+            }
+        }
+    }
+
+    /// `survey` as it was before it looked kinds up by id.
+    fn survey_reference(tree: &Tree) -> Survey {
+        let mut found = Survey {
+            too_deep: Vec::new(),
+            comments: Vec::new(),
+        };
+        let mut cursor = tree.walk();
+        let mut path = vec![cursor.node()];
+        loop {
+            let node = cursor.node();
+            let mut descend = true;
+            if node.kind() == "comment" {
+                let parent = path.len().checked_sub(2).map(|at| path[at].kind());
+                if !parent.is_some_and(|kind| COMMENTS_HARMLESS_IN.contains(&kind)) {
+                    found.comments.push(Cut::of(node, false));
+                }
+            } else if path.len() > MAX_DEPTH && node.child_count() > 0 {
+                let at = (MAX_DEPTH / 2..path.len())
+                    .rev()
+                    .find(|&i| is_expression(path[i].kind()))
+                    .unwrap_or(path.len() - 1);
+                let cut = path[at];
+                found.too_deep.push(Cut::of(cut, is_expression(cut.kind())));
+                while path.len() > at + 1 {
+                    cursor.goto_parent();
+                    path.pop();
+                }
+                descend = false;
+            }
+            if descend && cursor.goto_first_child() {
+                path.push(cursor.node());
+                continue;
+            }
+            loop {
+                if cursor.goto_next_sibling() {
+                    if let Some(last) = path.last_mut() {
+                        *last = cursor.node();
+                    }
+                    break;
+                }
+                if !cursor.goto_parent() {
+                    return found;
+                }
+                path.pop();
+            }
+        }
+    }
+
+    #[test]
+    fn survey_finds_what_it_found_when_it_compared_kind_names() {
+        let cuts = |cuts: &[Cut]| cuts.iter().map(|c| (c.start, c.end, c.expression)).collect::<Vec<_>>();
+        let deep_blocks = format!(
+            "function f() {}{}{}\n",
+            "{ if (a) ".repeat(150),
+            "g(); ",
+            "}".repeat(150)
+        );
+        let deep_mixed = format!(
+            "const a = {}1{};\n// end\nconst b = {}x{};\n",
+            "[(".repeat(300),
+            ")]".repeat(300),
+            "f(".repeat(250),
+            ")".repeat(250)
+        );
+        let deep_objects = format!("const o = {}1{};\n", "{ a: /* c */ ".repeat(400), " }".repeat(400));
+        let mut sources: Vec<(String, Dialect)> = SAMPLES.iter().map(|(s, d)| (s.to_string(), *d)).collect();
+        sources.extend([
+            (deep_blocks, Dialect::TypeScript),
+            (deep_mixed, Dialect::TypeScript),
+            (deep_objects, Dialect::Tsx),
+        ]);
+        let (mut deep, mut comments) = (0, 0);
+        for (source, dialect) in &sources {
+            let tree = parse_sample(source, *dialect);
+            let fast = survey(&tree, source.as_bytes(), *dialect).expect("no budget set");
+            let reference = survey_reference(&tree);
+            assert_eq!(cuts(&fast.too_deep), cuts(&reference.too_deep), "{source:?}");
+            assert_eq!(cuts(&fast.comments), cuts(&reference.comments), "{source:?}");
+            deep += fast.too_deep.len();
+            comments += fast.comments.len();
+        }
+        assert!(deep >= 3 && comments >= 3, "{deep} deep cuts, {comments} comments");
+    }
+
+    #[test]
+    fn a_parser_kept_after_running_out_of_time_parses_the_next_file_from_its_start() {
+        let slow = "const a = db.selectFrom('logs').where('id', '=', id);\n".repeat(200);
+        let next = "const b = db.selectFrom('plans');\n";
+        for dialect in [Dialect::TypeScript, Dialect::Tsx] {
+            let budget = Budget::start(Duration::ZERO);
+            let (tree, _) = parse(slow.as_bytes(), dialect, "slow.ts");
+            assert!(tree.is_none());
+            drop(budget);
+            // The same thread's parser again: nothing of the abandoned parse is resumed.
+            for source in [next, slow.as_str()] {
+                let (tree, problems) = parse(source.as_bytes(), dialect, "next.ts");
+                assert!(problems.is_empty(), "{problems:?}");
+                let expected = parse_sample(source, dialect).root_node().to_sexp();
+                assert_eq!(tree.expect("a tree").root_node().to_sexp(), expected);
+            }
+        }
     }
 }

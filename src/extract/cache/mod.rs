@@ -10,12 +10,13 @@ use super::prefilter::Role;
 use super::queries::{called_member_or_awaited, method_call, FileMatches};
 use super::rules::{last_segment, ExtractRules};
 use super::symbols::enclosing_symbol;
-use super::syntax::{self, enclosing_function, line, snippet, text, unwrap_expression};
+use super::syntax::{self, line, snippet, text, unwrap_expression, Ancestry};
 use crate::model::{PathKind, TableUse};
-use tree_sitter::Node;
+use tree_sitter::{Node, Tree};
 
 /// Every cache operation in a parsed file.
-pub fn extract(matches: &FileMatches, source: &[u8], file: &str, rules: &ExtractRules) -> Vec<Candidate> {
+pub fn extract(tree: &Tree, matches: &FileMatches, source: &[u8], file: &str, rules: &ExtractRules) -> Vec<Candidate> {
+    let ancestry = Ancestry::new(tree.root_node());
     let mut candidates = Vec::new();
     for call in matches.nodes(Role::Cache, "call") {
         if called_member_or_awaited(call).is_none() {
@@ -34,7 +35,7 @@ pub fn extract(matches: &FileMatches, source: &[u8], file: &str, rules: &Extract
             continue;
         }
         let key = match args.named_child(0) {
-            Some(key) => key_parts(key, source, 0),
+            Some(key) => key_parts(key, source, 0, &ancestry),
             None => vec![KeyPart::Opaque(snippet(call, source))],
         };
         candidates.push(Candidate {
@@ -48,7 +49,7 @@ pub fn extract(matches: &FileMatches, source: &[u8], file: &str, rules: &Extract
             }],
             file: file.to_string(),
             line: line(call),
-            symbol: enclosing_symbol(call, source),
+            symbol: enclosing_symbol(call, source, &ancestry),
             access: Access::Cache(CacheOp {
                 method: method.to_string(),
                 key,
@@ -59,7 +60,7 @@ pub fn extract(matches: &FileMatches, source: &[u8], file: &str, rules: &Extract
 }
 
 /// The parts of a key expression.
-pub fn key_parts(node: Node, source: &[u8], depth: usize) -> Vec<KeyPart> {
+pub fn key_parts<'t>(node: Node<'t>, source: &[u8], depth: usize, ancestry: &Ancestry<'t>) -> Vec<KeyPart> {
     const MAX_DEPTH: usize = 8;
     let node = unwrap_expression(node);
     if depth > MAX_DEPTH {
@@ -95,7 +96,7 @@ pub fn key_parts(node: Node, source: &[u8], depth: usize) -> Vec<KeyPart> {
                             "template_string" | "binary_expression"
                         ) =>
                         {
-                            parts.extend(key_parts(operand, source, depth + 1))
+                            parts.extend(key_parts(operand, source, depth + 1, ancestry))
                         }
                         None => parts.push(hole(operand, source)),
                     },
@@ -122,8 +123,8 @@ pub fn key_parts(node: Node, source: &[u8], depth: usize) -> Vec<KeyPart> {
         }
         "identifier" => {
             let name = text(node, source);
-            match declaration_value(enclosing_function(node), name, node.start_byte(), source) {
-                Some(value) => key_parts(value, source, depth + 1),
+            match declaration_value(ancestry.enclosing_function(node), name, node.start_byte(), source) {
+                Some(value) => key_parts(value, source, depth + 1, ancestry),
                 None => vec![KeyPart::Opaque(format!("{name} (not built in this function)"))],
             }
         }

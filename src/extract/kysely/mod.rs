@@ -13,8 +13,10 @@ use super::lower::{lower, lower_arguments};
 use super::prefilter::Role;
 use super::queries::{called_member, member_property, FileMatches};
 use super::symbols::enclosing_symbol;
-use super::syntax::{self, enclosing_function, line, snippet, text, unwrap_expression, wrapped_parent};
+use super::syntax::{self, line, snippet, text, unwrap_expression, Ancestry};
 use crate::model::PathKind;
+use aho_corasick::AhoCorasick;
+use std::sync::LazyLock;
 use tree_sitter::{Node, Tree};
 
 /// The methods that start a Kysely query.
@@ -34,11 +36,21 @@ pub fn extract(tree: &Tree, matches: &FileMatches, source: &[u8], file: &str) ->
     if roots.is_empty() {
         return Vec::new();
     }
-    let helpers = local_helpers(tree.root_node(), source);
-    roots
+    let ancestry = Ancestry::new(tree.root_node());
+    let mut candidates: Vec<Candidate> = roots
         .into_iter()
-        .filter_map(|root| candidate(root, source, file, &helpers))
-        .collect()
+        .filter_map(|root| candidate(root, source, file, &ancestry))
+        .collect();
+    // Every query carries the file's helpers, read once there is a query.
+    if !candidates.is_empty() {
+        let helpers = local_helpers(tree.root_node(), source);
+        for candidate in &mut candidates {
+            if let Access::Kysely(query) = &mut candidate.access {
+                query.helpers.clone_from(&helpers);
+            }
+        }
+    }
+    candidates
 }
 
 /// Whether `call` starts a query: a builder method called on any receiver
@@ -50,45 +62,65 @@ fn builder_call(call: Node, source: &[u8]) -> bool {
 /// Functions declared in the file (`function f(...)`, `const f = (...) =>`)
 /// whose result is one expression: the candidates for scoping helpers.
 fn local_helpers(root: Node, source: &[u8]) -> Vec<Helper> {
-    let mut helpers = Vec::new();
-    let mut stack = vec![root];
-    while let Some(node) = stack.pop() {
-        let (name, function) = match node.kind() {
-            "function_declaration" => (node.child_by_field_name("name"), Some(node)),
-            "variable_declarator" => (
-                node.child_by_field_name("name"),
-                node.child_by_field_name("value")
-                    .filter(|v| matches!(v.kind(), "arrow_function" | "function_expression" | "function")),
-            ),
-            _ => (None, None),
-        };
-        if let (Some(name), Some(function)) = (name, function) {
-            if let Expr::Function { params, body } = super::lower::lower_function(function, source) {
-                if !matches!(*body, Expr::Opaque(_)) {
-                    helpers.push(Helper {
-                        name: text(name, source).to_string(),
-                        params,
-                        body: *body,
-                    });
-                }
-            }
-        }
-        let mut cursor = node.walk();
-        stack.extend(node.named_children(&mut cursor));
-    }
+    // A function is written with `function` or `=>`, so text with neither
+    // holds none (unless it has errors: the parser may have made up a missing
+    // token). Not looking into such nodes spares most of the tree.
+    static FUNCTION_TOKENS: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| AhoCorasick::new(["function", "=>"]).ok());
+    let may_hold_function = |node: Node| {
+        node.has_error()
+            || FUNCTION_TOKENS
+                .as_ref()
+                .is_none_or(|tokens| tokens.is_match(source.get(node.byte_range()).unwrap_or_default()))
+    };
+    let declarations = syntax::named_nodes(root, may_hold_function, |node| {
+        matches!(node.kind(), "function_declaration" | "variable_declarator")
+    });
+    let mut helpers: Vec<Helper> = declarations
+        .into_iter()
+        .filter_map(|node| helper(node, source))
+        .collect();
+    // Stable: helpers of the same name stay in walk order.
     helpers.sort_by(|a, b| a.name.cmp(&b.name));
     helpers
 }
 
-fn candidate(root: Node, source: &[u8], file: &str, helpers: &[Helper]) -> Option<Candidate> {
+/// `node` as a helper, when it declares a function whose result is one
+/// expression that can be read.
+fn helper(node: Node, source: &[u8]) -> Option<Helper> {
+    let (name, function) = match node.kind() {
+        "function_declaration" => (node.child_by_field_name("name")?, node),
+        "variable_declarator" => (
+            node.child_by_field_name("name")?,
+            node.child_by_field_name("value")
+                .filter(|v| matches!(v.kind(), "arrow_function" | "function_expression" | "function"))?,
+        ),
+        _ => return None,
+    };
+    // What `lower_function` would make opaque is not a helper: leave it unlowered.
+    let returned = super::lower::function_result(function)?;
+    let body = lower(returned, source);
+    if matches!(body, Expr::Opaque(_)) {
+        return None;
+    }
+    Some(Helper {
+        name: text(name, source).to_string(),
+        params: super::lower::parameter_names(function, source),
+        body,
+    })
+}
+
+/// The path starting at builder call `root`, without the file's helpers.
+fn candidate<'t>(root: Node<'t>, source: &[u8], file: &str, ancestry: &Ancestry<'t>) -> Option<Candidate> {
     let operation = builder_operation(root, source)?;
     let tables = builder_tables(root, source);
     if !tables.is_empty() && tables.iter().all(|t| matches!(t, TableRef::Derived { .. })) {
         // Only CTEs or subqueries: the queries behind them are their own paths.
         return None;
     }
-    let (mut steps, top) = climb(root, source, None);
-    steps.extend(follow_variable(top, source));
+    // First, so that climbing from `root` finds the path to it already walked.
+    let symbol = enclosing_symbol(root, source, ancestry);
+    let (mut steps, top) = climb(root, source, None, ancestry);
+    steps.extend(follow_variable(top, source, ancestry));
     let targets = tables.iter().filter_map(TableRef::target).collect();
     Some(Candidate {
         id: String::new(),
@@ -97,12 +129,12 @@ fn candidate(root: Node, source: &[u8], file: &str, helpers: &[Helper]) -> Optio
         targets,
         file: file.to_string(),
         line: line(root),
-        symbol: enclosing_symbol(root, source),
+        symbol,
         access: Access::Kysely(Query {
             operation,
             tables,
             steps,
-            helpers: helpers.to_vec(),
+            helpers: Vec::new(),
         }),
     })
 }
@@ -129,7 +161,8 @@ pub fn inline_query(call: Node, source: &[u8]) -> Option<Query> {
             return None;
         }
         if let Some(operation) = builder_operation(current, source) {
-            let (steps, _) = climb(current, source, Some(call));
+            // The climb ends at `call`, so walks start there, not at the root.
+            let (steps, _) = climb(current, source, Some(call), &Ancestry::new(call));
             return Some(Query {
                 operation,
                 tables: builder_tables(current, source),
@@ -256,18 +289,20 @@ fn cte_names(root: Node, source: &[u8]) -> Vec<String> {
 
 /// Walks up from `start` through `.method(...)` calls chained onto it and
 /// returns them with the outermost node of the chain. Stops after `stop`.
-fn climb<'t>(start: Node<'t>, source: &[u8], stop: Option<Node<'t>>) -> (Vec<Step>, Node<'t>) {
+fn climb<'t>(start: Node<'t>, source: &[u8], stop: Option<Node<'t>>, ancestry: &Ancestry<'t>) -> (Vec<Step>, Node<'t>) {
     let mut steps = Vec::new();
     let mut current = start;
     loop {
         if stop.is_some_and(|s| s.id() == current.id()) {
             break;
         }
-        let Some(member) = wrapped_parent(current) else { break };
+        let Some(member) = ancestry.wrapped_parent(current) else {
+            break;
+        };
         if member.kind() == "arguments" {
             // `scopeToOrg(db.selectFrom(...), orgId)`: a plain function takes the
             // builder before it runs; what it adds is decided by scoping.
-            match helper_call(member, current, &steps, source) {
+            match helper_call(member, current, &steps, source, ancestry) {
                 Some((call, step)) => {
                     steps.push(step);
                     current = call;
@@ -286,7 +321,7 @@ fn climb<'t>(start: Node<'t>, source: &[u8], stop: Option<Node<'t>>) -> (Vec<Ste
         if !is_receiver {
             break;
         }
-        let Some(call) = member.parent() else { break };
+        let Some(call) = ancestry.parent(member) else { break };
         let calls_member = call.kind() == "call_expression"
             && call
                 .child_by_field_name("function")
@@ -302,7 +337,7 @@ fn climb<'t>(start: Node<'t>, source: &[u8], stop: Option<Node<'t>>) -> (Vec<Ste
             Some(arguments) if arguments.kind() == "arguments" => {
                 let mut args = lower_arguments(arguments, source);
                 if method == "values" {
-                    resolve_values_argument(&mut args, arguments, source);
+                    resolve_values_argument(&mut args, arguments, source, ancestry);
                 }
                 args
             }
@@ -337,11 +372,17 @@ const EXECUTORS: &[&str] = &[
 
 /// When `chain` (not yet executed) is an argument of a call to a plain
 /// function, that call and the `$helper` step recording it.
-fn helper_call<'t>(arguments: Node<'t>, chain: Node<'t>, steps: &[Step], source: &[u8]) -> Option<(Node<'t>, Step)> {
+fn helper_call<'t>(
+    arguments: Node<'t>,
+    chain: Node<'t>,
+    steps: &[Step],
+    source: &[u8],
+    ancestry: &Ancestry<'t>,
+) -> Option<(Node<'t>, Step)> {
     if steps.iter().any(|s| EXECUTORS.contains(&s.method.as_str())) {
         return None;
     }
-    let call = arguments.parent().filter(|c| c.kind() == "call_expression")?;
+    let call = ancestry.parent(arguments).filter(|c| c.kind() == "call_expression")?;
     let function = call.child_by_field_name("function").map(unwrap_expression)?;
     if function.kind() != "identifier" {
         return None;
@@ -364,7 +405,7 @@ fn helper_call<'t>(arguments: Node<'t>, chain: Node<'t>, steps: &[Step], source:
 
 /// `values(row)`: follows `row` to the literal it was declared with in the
 /// same function, so that the inserted keys can be read.
-fn resolve_values_argument(args: &mut [Expr], arguments: Node, source: &[u8]) {
+fn resolve_values_argument<'t>(args: &mut [Expr], arguments: Node<'t>, source: &[u8], ancestry: &Ancestry<'t>) {
     let Some(Expr::Ref(name)) = args.first() else { return };
     if name.contains('.') {
         return;
@@ -373,7 +414,7 @@ fn resolve_values_argument(args: &mut [Expr], arguments: Node, source: &[u8]) {
     let Some(argument) = arguments.named_child(0) else {
         return;
     };
-    let function = enclosing_function(argument);
+    let function = ancestry.enclosing_function(argument);
     if let Some(init) = super::lower::declaration_value(function, &name, argument.start_byte(), source) {
         args[0] = Expr::Resolved {
             name,
@@ -384,8 +425,8 @@ fn resolve_values_argument(args: &mut [Expr], arguments: Node, source: &[u8]) {
 
 /// When the chain ending at `top` is stored in a variable (`let q = ...` or
 /// `q = ...`), the calls later made on that variable in the same function.
-fn follow_variable(top: Node, source: &[u8]) -> Vec<Step> {
-    let Some(holder) = wrapped_parent(top) else {
+fn follow_variable<'t>(top: Node<'t>, source: &[u8], ancestry: &Ancestry<'t>) -> Vec<Step> {
+    let Some(holder) = ancestry.wrapped_parent(top) else {
         return Vec::new();
     };
     let name_node = match holder.kind() {
@@ -397,29 +438,28 @@ fn follow_variable(top: Node, source: &[u8]) -> Vec<Step> {
         return Vec::new();
     };
     let name = text(name_node, source);
-    let statement = enclosing_statement(holder);
-    let scope = enclosing_function(holder);
-    let mut uses = Vec::new();
-    let mut stack = vec![scope];
-    while let Some(node) = stack.pop() {
-        if node.kind() == "identifier"
-            && node.start_byte() > top.end_byte()
-            && text(node, source) == name
-            && node.id() != name_node.id()
-        {
-            uses.push(node);
-        }
-        let mut cursor = node.walk();
-        stack.extend(node.named_children(&mut cursor));
-    }
+    let statement = enclosing_statement(holder, ancestry);
+    let scope = ancestry.enclosing_function(holder);
+    let after = top.end_byte();
+    let mut uses = syntax::named_nodes(
+        scope,
+        // Nothing inside a node that ends before the chain does comes after it.
+        |node| node.end_byte() > after,
+        |node| {
+            node.start_byte() > after
+                && node.kind() == "identifier"
+                && text(node, source) == name
+                && node.id() != name_node.id()
+        },
+    );
     uses.sort_by_key(|n| n.start_byte());
     let mut steps = Vec::new();
     for usage in uses {
-        let (mut chained, _) = climb(usage, source, None);
+        let (mut chained, _) = climb(usage, source, None, ancestry);
         if chained.is_empty() {
             continue;
         }
-        let guard = guard_between(usage, statement, source);
+        let guard = guard_between(usage, statement, source, ancestry);
         for step in &mut chained {
             step.guard.clone_from(&guard);
         }
@@ -429,9 +469,9 @@ fn follow_variable(top: Node, source: &[u8]) -> Vec<Step> {
 }
 
 /// The statement containing `node`.
-fn enclosing_statement(node: Node) -> Node {
+fn enclosing_statement<'t>(node: Node<'t>, ancestry: &Ancestry<'t>) -> Node<'t> {
     let mut current = node;
-    while let Some(parent) = current.parent() {
+    while let Some(parent) = ancestry.parent(current) {
         if parent.kind().ends_with("statement") || parent.kind() == "lexical_declaration" {
             return parent;
         }
@@ -442,11 +482,11 @@ fn enclosing_statement(node: Node) -> Node {
 
 /// The innermost construct between `usage` and the statement that created the
 /// query which may keep `usage` from running, described for evidence.
-fn guard_between(usage: Node, origin: Node, source: &[u8]) -> Option<String> {
-    let origin_scope = origin.parent()?;
+fn guard_between<'t>(usage: Node<'t>, origin: Node<'t>, source: &[u8], ancestry: &Ancestry<'t>) -> Option<String> {
+    let origin_scope = ancestry.parent(origin)?;
     let mut child = usage;
-    while let Some(parent) = child.parent() {
-        if parent.id() == origin_scope.id() || is_ancestor(parent, origin) {
+    while let Some(parent) = ancestry.parent(child) {
+        if parent.id() == origin_scope.id() || is_ancestor(parent, origin, ancestry) {
             return None;
         }
         let condition = |field: &str| {
@@ -493,14 +533,14 @@ fn guard_between(usage: Node, origin: Node, source: &[u8]) -> Option<String> {
     None
 }
 
-fn is_ancestor(ancestor: Node, node: Node) -> bool {
+fn is_ancestor<'t>(ancestor: Node<'t>, node: Node<'t>, ancestry: &Ancestry<'t>) -> bool {
     ancestor.start_byte() <= node.start_byte() && node.end_byte() <= ancestor.end_byte() && {
         let mut current = Some(node);
         while let Some(n) = current {
             if n.id() == ancestor.id() {
                 return true;
             }
-            current = n.parent();
+            current = ancestry.parent(n);
         }
         false
     }

@@ -11,9 +11,9 @@ use super::prefilter::Role;
 use super::queries::{called_member_or_awaited, member_property, FileMatches};
 use super::rules::{last_segment, ExtractRules};
 use super::symbols::enclosing_symbol;
-use super::syntax::{self, enclosing_function, line, snippet, text, unwrap_expression};
+use super::syntax::{self, line, snippet, text, unwrap_expression, Ancestry};
 use crate::model::{PathKind, TableUse};
-use tree_sitter::Node;
+use tree_sitter::{Node, Tree};
 
 /// The BullMQ classes whose construction creates a queue, a worker or a flow producer.
 pub const QUEUE_CLASSES: [&str; 3] = ["Queue", "Worker", "FlowProducer"];
@@ -31,12 +31,14 @@ enum Created {
 /// Queue and flow-producer variables of this file (also class fields), and
 /// every consumer; records queues in `summary` for other files to resolve.
 pub fn extract(
+    tree: &Tree,
     matches: &FileMatches,
     source: &[u8],
     file: &str,
     rules: &ExtractRules,
     summary: &mut FileSummary,
 ) -> Vec<Candidate> {
+    let ancestry = Ancestry::new(tree.root_node());
     let mut candidates = Vec::new();
     let mut creations = matches.nodes(Role::QueueClass, "new");
     creations.extend(matches.nodes(Role::QueueFactory, "call"));
@@ -48,21 +50,21 @@ pub fn extract(
         let Some(arguments) = node.child_by_field_name("arguments") else {
             continue;
         };
-        if inside_factory(node, source, rules) {
+        if inside_factory(node, source, rules, &ancestry) {
             continue; // a factory's own body: its call sites name the queue
         }
         match created {
             Created::Queue(name) => {
-                if let (Some(variable), Some(name)) = (holder_name(node, source), name) {
+                if let (Some(variable), Some(name)) = (holder_name(node, source, &ancestry), name) {
                     summary.queues.insert(variable, name);
                 }
             }
             Created::Flow => {
-                if let Some(variable) = holder_name(node, source) {
+                if let Some(variable) = holder_name(node, source, &ancestry) {
                     summary.flows.insert(variable);
                 }
             }
-            Created::Worker => candidates.push(consumer(node, arguments, source, file)),
+            Created::Worker => candidates.push(consumer(node, arguments, source, file, &ancestry)),
         }
     }
     for call in matches.nodes(Role::JobMethod, "call") {
@@ -70,7 +72,7 @@ pub fn extract(
         if !method.is_some_and(|m| JOB_METHODS.contains(&m)) {
             continue;
         }
-        if let Some(candidate) = producer(call, source, file, summary) {
+        if let Some(candidate) = producer(call, source, file, summary, &ancestry) {
             candidates.push(candidate);
         }
     }
@@ -119,8 +121,8 @@ fn created_by(node: Node, source: &[u8], rules: &ExtractRules) -> Option<Created
 
 /// Whether `node` sits inside a configured factory's own body, where the
 /// queue name is the factory's parameter, not a queue of its own.
-fn inside_factory(node: Node, source: &[u8], rules: &ExtractRules) -> bool {
-    let symbol = enclosing_symbol(node, source);
+fn inside_factory<'t>(node: Node<'t>, source: &[u8], rules: &ExtractRules, ancestry: &Ancestry<'t>) -> bool {
+    let symbol = enclosing_symbol(node, source, ancestry);
     let innermost = symbol.rsplit('.').next().unwrap_or(&symbol);
     rules
         .queue_factories
@@ -130,8 +132,8 @@ fn inside_factory(node: Node, source: &[u8], rules: &ExtractRules) -> bool {
 }
 
 /// The variable or class field the created value is stored in.
-fn holder_name(node: Node, source: &[u8]) -> Option<String> {
-    let parent = syntax::wrapped_parent(node)?;
+fn holder_name<'t>(node: Node<'t>, source: &[u8], ancestry: &Ancestry<'t>) -> Option<String> {
+    let parent = ancestry.wrapped_parent(node)?;
     let name = match parent.kind() {
         "variable_declarator" | "public_field_definition" => parent.child_by_field_name("name")?,
         "assignment_expression" => parent.child_by_field_name("left")?,
@@ -140,7 +142,7 @@ fn holder_name(node: Node, source: &[u8]) -> Option<String> {
     Some(last_segment(text(name, source)).to_string())
 }
 
-fn consumer(node: Node, arguments: Node, source: &[u8], file: &str) -> Candidate {
+fn consumer<'t>(node: Node<'t>, arguments: Node<'t>, source: &[u8], file: &str, ancestry: &Ancestry<'t>) -> Candidate {
     let queue = match arguments.named_child(0) {
         Some(name) => match syntax::string_value(name, source) {
             Some(literal) => QueueRef::Named(literal),
@@ -163,7 +165,7 @@ fn consumer(node: Node, arguments: Node, source: &[u8], file: &str) -> Candidate
         targets: vec![queue_target(&queue, line(node))],
         file: file.to_string(),
         line: line(node),
-        symbol: enclosing_symbol(node, source),
+        symbol: enclosing_symbol(node, source, ancestry),
         access: Access::QueueConsumer(Consumer { queue, processor }),
     }
 }
@@ -180,7 +182,13 @@ pub fn queue_target(queue: &QueueRef, line: usize) -> TableUse {
     }
 }
 
-fn producer(call: Node, source: &[u8], file: &str, summary: &FileSummary) -> Option<Candidate> {
+fn producer<'t>(
+    call: Node<'t>,
+    source: &[u8],
+    file: &str,
+    summary: &FileSummary,
+    ancestry: &Ancestry<'t>,
+) -> Option<Candidate> {
     let function = unwrap_expression(call.child_by_field_name("function")?);
     let receiver = unwrap_expression(function.child_by_field_name("object")?);
     let method = text(function.child_by_field_name("property")?, source);
@@ -190,7 +198,7 @@ fn producer(call: Node, source: &[u8], file: &str, summary: &FileSummary) -> Opt
 
     let is_flow = summary.flows.contains(&local);
     let queue = if is_flow {
-        flow_queue(arguments, source)
+        flow_queue(arguments, source, ancestry)
     } else if let Some(name) = summary.queues.get(&local) {
         QueueRef::Named(name.clone())
     } else if summary.imports.contains_key(&local) || local.to_ascii_lowercase().contains("queue") {
@@ -211,15 +219,15 @@ fn producer(call: Node, source: &[u8], file: &str, summary: &FileSummary) -> Opt
     };
 
     let payloads = match (is_flow, method) {
-        (true, _) => vec![object_property(arguments.named_child(0), "data", source)],
-        (false, "addBulk") => match arguments.named_child(0).map(|a| resolved(a, source)) {
+        (true, _) => vec![object_property(arguments.named_child(0), "data", source, ancestry)],
+        (false, "addBulk") => match arguments.named_child(0).map(|a| resolved(a, source, ancestry)) {
             Some(Expr::Array(jobs)) => jobs.iter().map(|job| property_of(job, "data")).collect(),
             Some(other) => vec![other],
             None => vec![Expr::Opaque(snippet(call, source))],
         },
         (false, _) => vec![arguments
             .named_child(1)
-            .map(|payload| resolved(payload, source))
+            .map(|payload| resolved(payload, source, ancestry))
             .unwrap_or(Expr::Opaque("no payload".to_string()))],
     };
     Some(Candidate {
@@ -233,22 +241,22 @@ fn producer(call: Node, source: &[u8], file: &str, summary: &FileSummary) -> Opt
         targets: vec![queue_target(&queue, line(call))],
         file: file.to_string(),
         line: line(call),
-        symbol: enclosing_symbol(call, source),
+        symbol: enclosing_symbol(call, source, ancestry),
         access: Access::QueueProducer(Producer { queue, payloads }),
     })
 }
 
 /// `flow.add({ name, queueName: 'emails', data })` → the queue.
-fn flow_queue(arguments: Node, source: &[u8]) -> QueueRef {
-    match object_property(arguments.named_child(0), "queueName", source) {
+fn flow_queue<'t>(arguments: Node<'t>, source: &[u8], ancestry: &Ancestry<'t>) -> QueueRef {
+    match object_property(arguments.named_child(0), "queueName", source, ancestry) {
         Expr::Str(name) => QueueRef::Named(name),
         other => QueueRef::Unknown(format!("queueName: {other:?}")),
     }
 }
 
-fn object_property(node: Option<Node>, key: &str, source: &[u8]) -> Expr {
+fn object_property<'t>(node: Option<Node<'t>>, key: &str, source: &[u8], ancestry: &Ancestry<'t>) -> Expr {
     match node {
-        Some(node) => property_of(&resolved(node, source), key),
+        Some(node) => property_of(&resolved(node, source, ancestry), key),
         None => Expr::Opaque("no argument".to_string()),
     }
 }
@@ -272,11 +280,11 @@ fn property_of(object: &Expr, key: &str) -> Expr {
 
 /// Lowers `node`, following a variable to the literal it was built from in
 /// the same function.
-fn resolved(node: Node, source: &[u8]) -> Expr {
+fn resolved<'t>(node: Node<'t>, source: &[u8], ancestry: &Ancestry<'t>) -> Expr {
     let node = unwrap_expression(node);
     if node.kind() == "identifier" {
         let name = text(node, source);
-        if let Some(value) = declaration_value(enclosing_function(node), name, node.start_byte(), source) {
+        if let Some(value) = declaration_value(ancestry.enclosing_function(node), name, node.start_byte(), source) {
             return Expr::Resolved {
                 name: name.to_string(),
                 value: Box::new(lower(value, source)),

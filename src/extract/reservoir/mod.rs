@@ -7,11 +7,13 @@ use super::prefilter::Role;
 use super::queries::{called_member_or_awaited, method_call, FileMatches};
 use super::rules::{last_segment, ExtractRules};
 use super::symbols::enclosing_symbol;
-use super::syntax::{line, text};
+use super::syntax::{line, text, Ancestry};
 use crate::model::{PathKind, TableUse};
+use tree_sitter::Tree;
 
 /// Every storage-engine call in a parsed file.
-pub fn extract(matches: &FileMatches, source: &[u8], file: &str, rules: &ExtractRules) -> Vec<Candidate> {
+pub fn extract(tree: &Tree, matches: &FileMatches, source: &[u8], file: &str, rules: &ExtractRules) -> Vec<Candidate> {
+    let ancestry = Ancestry::new(tree.root_node());
     let mut candidates = Vec::new();
     for call in matches.nodes(Role::Reservoir, "call") {
         if called_member_or_awaited(call).is_none() {
@@ -48,7 +50,7 @@ pub fn extract(matches: &FileMatches, source: &[u8], file: &str, rules: &Extract
             }],
             file: file.to_string(),
             line: line(call),
-            symbol: enclosing_symbol(call, source),
+            symbol: enclosing_symbol(call, source, &ancestry),
             access: Access::Reservoir(ReservoirCall {
                 method,
                 args: lower_arguments(args, source),

@@ -13,7 +13,7 @@ use super::rules::{last_segment, ExtractRules};
 use super::syntax::{self, text, unwrap_expression};
 use crate::model::{PathKind, TableUse};
 use std::collections::BTreeSet;
-use tree_sitter::Node;
+use tree_sitter::{Node, Tree};
 
 /// A handler found at a registration.
 struct Route<'t> {
@@ -25,7 +25,7 @@ struct Route<'t> {
 }
 
 /// One path per route handler, tenant id and sink.
-pub fn extract(matches: &FileMatches, source: &[u8], file: &str, rules: &ExtractRules) -> Vec<Candidate> {
+pub fn extract(tree: &Tree, matches: &FileMatches, source: &[u8], file: &str, rules: &ExtractRules) -> Vec<Candidate> {
     let mut candidates = Vec::new();
     for call in matches.nodes(Role::Route, "call") {
         if !registration_call(call, source) {
@@ -34,7 +34,7 @@ pub fn extract(matches: &FileMatches, source: &[u8], file: &str, rules: &Extract
         let Some(route) = route(call, source, rules) else {
             continue;
         };
-        let handler = resolve_handler(route.handler, source);
+        let handler = resolve_handler(route.handler, tree.root_node(), source);
         let symbol = format!("{} {}", route.method, route.path);
         let hook_verified = hook_verifications(&route.hooks, source, rules);
         for flow in flow::analyse(handler, source, rules, &hook_verified) {
@@ -156,16 +156,12 @@ fn object_property<'t>(object: Node<'t>, key: &str, source: &[u8]) -> Option<Nod
 }
 
 /// A handler given by name is read from its declaration in the same file.
-fn resolve_handler<'t>(handler: Node<'t>, source: &[u8]) -> Node<'t> {
+fn resolve_handler<'t>(handler: Node<'t>, root: Node<'t>, source: &[u8]) -> Node<'t> {
     let handler = unwrap_expression(handler);
     if handler.kind() != "identifier" {
         return handler;
     }
     let name = text(handler, source);
-    let mut root = handler;
-    while let Some(parent) = root.parent() {
-        root = parent;
-    }
     let mut stack = vec![root];
     while let Some(node) = stack.pop() {
         match node.kind() {

@@ -8,14 +8,15 @@ use super::ir::{Access, Candidate, TableRef};
 use super::prefilter::Role;
 use super::queries::{called_member_or_awaited, member_property, FileMatches};
 use super::symbols::enclosing_symbol;
-use super::syntax::{line, snippet, text};
+use super::syntax::{line, snippet, text, Ancestry};
 use crate::model::{PathKind, TableUse};
-use tree_sitter::Node;
+use tree_sitter::{Node, Tree};
 
 pub use parse::statement;
 
 /// Every raw SQL path in a parsed file.
-pub fn extract(matches: &FileMatches, source: &[u8], file: &str) -> Vec<Candidate> {
+pub fn extract(tree: &Tree, matches: &FileMatches, source: &[u8], file: &str) -> Vec<Candidate> {
+    let ancestry = Ancestry::new(tree.root_node());
     let mut templates: Vec<Node> = matches
         .nodes(Role::Sql, "call")
         .into_iter()
@@ -32,14 +33,14 @@ pub fn extract(matches: &FileMatches, source: &[u8], file: &str) -> Vec<Candidat
     templates.dedup_by_key(|n| n.id());
     let mut candidates: Vec<Candidate> = templates
         .into_iter()
-        .filter_map(|template| candidate(template, source, file))
+        .filter_map(|template| candidate(template, source, file, &ancestry))
         .collect();
     candidates.extend(
         matches
             .nodes(Role::Sql, "call")
             .into_iter()
             .filter(|call| raw_call(*call, source))
-            .filter_map(|call| raw_candidate(call, source, file)),
+            .filter_map(|call| raw_candidate(call, source, file, &ancestry)),
     );
     candidates.sort_by_key(|c| c.line);
     candidates
@@ -103,17 +104,23 @@ fn template_at_bottom(node: Node) -> Option<Node> {
 
 /// `sql.raw(...)`: a literal (or template) argument is read as SQL; any other
 /// argument is a path only when the call is executed, with unknown tables.
-fn raw_candidate(call: Node, source: &[u8], file: &str) -> Option<Candidate> {
+fn raw_candidate<'t>(call: Node<'t>, source: &[u8], file: &str, ancestry: &Ancestry<'t>) -> Option<Candidate> {
     let argument = call.child_by_field_name("arguments")?.named_child(0)?;
     let argument = super::syntax::unwrap_expression(argument);
     if argument.kind() == "template_string" {
-        return candidate(argument, source, file);
+        return candidate(argument, source, file, ancestry);
     }
     if let Some(text) = super::syntax::string_value(argument, source) {
-        return statement_candidate(parse::statement(&text, &[], line(argument)), call, source, file);
+        return statement_candidate(
+            parse::statement(&text, &[], line(argument)),
+            call,
+            source,
+            file,
+            ancestry,
+        );
     }
-    let executed = call
-        .parent()
+    let executed = ancestry
+        .parent(call)
         .filter(|p| p.kind() == "member_expression")
         .and_then(|m| m.child_by_field_name("property"))
         .is_some_and(|p| super::syntax::text(p, source) == "execute");
@@ -129,21 +136,22 @@ fn raw_candidate(call: Node, source: &[u8], file: &str) -> Option<Candidate> {
         predicates: Vec::new(),
         insert_columns: Vec::new(),
     };
-    statement_candidate(statement, call, source, file)
+    statement_candidate(statement, call, source, file, ancestry)
 }
 
-fn candidate(template: Node, source: &[u8], file: &str) -> Option<Candidate> {
+fn candidate<'t>(template: Node<'t>, source: &[u8], file: &str, ancestry: &Ancestry<'t>) -> Option<Candidate> {
     let (sql, params) = template_sql(template, source);
     let statement = parse::statement(&sql, &params, line(template));
-    statement_candidate(statement, template, source, file)
+    statement_candidate(statement, template, source, file, ancestry)
 }
 
 /// A candidate for a statement found at `node`, when it names any table.
-fn statement_candidate(
+fn statement_candidate<'t>(
     statement: crate::extract::ir::SqlStatement,
-    node: Node,
+    node: Node<'t>,
     source: &[u8],
     file: &str,
+    ancestry: &Ancestry<'t>,
 ) -> Option<Candidate> {
     let targets: Vec<TableUse> = statement.tables.iter().filter_map(TableRef::target).collect();
     if targets.is_empty() {
@@ -156,7 +164,7 @@ fn statement_candidate(
         targets,
         file: file.to_string(),
         line: line(node),
-        symbol: enclosing_symbol(node, source),
+        symbol: enclosing_symbol(node, source, ancestry),
         access: Access::Sql(statement),
     })
 }
