@@ -795,8 +795,11 @@ pub fn snippet(node: Node, source: &[u8]) -> String {
 }
 
 /// Collapses whitespace runs to one space and cuts long text with an ellipsis.
-pub fn shorten(raw: &str) -> String {
-    shorten_chars(raw.chars())
+///
+/// The text is `parts` written one after the other, read without copying
+/// them into one string first: a part may be as long as a whole file.
+pub fn shorten(parts: &[&str]) -> String {
+    shorten_chars(parts.iter().flat_map(|part| part.chars()))
 }
 
 fn shorten_chars(chars: impl Iterator<Item = char>) -> String {
@@ -1001,7 +1004,7 @@ mod tests {
     #[test]
     fn shorten_collapses_chains_written_one_call_per_line() {
         assert_eq!(
-            shorten("db\n  .selectFrom('logs')\n  .where( 'id', '=', id )"),
+            shorten(&["db\n  .selectFrom('logs')\n  .where( 'id', '=', id )"]),
             "db.selectFrom('logs').where('id', '=', id)"
         );
     }
@@ -1042,7 +1045,15 @@ mod tests {
             chain,
             "é\u{3000}ü ".repeat(100),
         ] {
-            assert_eq!(shorten(&raw), shorten_reference(&raw), "for {raw:?}");
+            assert_eq!(shorten(&[&raw]), shorten_reference(&raw), "for {raw:?}");
+            for (at, _) in raw.char_indices().step_by(7).chain([(raw.len(), ' ')]) {
+                let (head, tail) = raw.split_at(at);
+                assert_eq!(
+                    shorten(&[head, tail]),
+                    shorten_reference(&raw),
+                    "for {raw:?} split at {at}"
+                );
+            }
         }
     }
 

@@ -343,18 +343,17 @@ fn climb<'t>(start: Node<'t>, source: &[u8], stop: Option<Node<'t>>, ancestry: &
             }
             _ => Vec::new(),
         };
-        let step_text = format!(
-            "{}{}",
+        let step_text = syntax::shorten(&[
             text(member.child_by_field_name("property").unwrap_or(member), source),
             call.child_by_field_name("arguments")
                 .map(|a| text(a, source))
-                .unwrap_or("")
-        );
+                .unwrap_or(""),
+        ]);
         steps.push(Step {
             method,
             args,
             guard: None,
-            text: syntax::shorten(&step_text),
+            text: step_text,
         });
         current = call;
     }

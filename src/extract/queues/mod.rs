@@ -325,10 +325,29 @@ pub fn job_data_reads(function: Node, name: &str, source: &[u8]) -> JobDataReads
             _ => {}
         }
     }
-    let mut stack = vec![body];
-    while let Some(node) = stack.pop() {
-        let mut cursor = node.walk();
-        stack.extend(node.named_children(&mut cursor));
+    // Until some name holds the data, a read starts with `job.data`: a body
+    // that never says `data` reads nothing, and is not walked.
+    let says_data = || {
+        source
+            .get(body.byte_range())
+            .is_some_and(|b| b.windows(4).any(|w| w == b"data"))
+    };
+    if data_names.is_empty() && !says_data() {
+        return reads;
+    }
+    // In the order of the stack walk this always was: a name found to hold
+    // the data counts for the nodes visited after it.
+    let relevant = syntax::named_nodes(
+        body,
+        |_| true,
+        |node| {
+            matches!(
+                node.kind(),
+                "member_expression" | "variable_declarator" | "arguments" | "spread_element"
+            )
+        },
+    );
+    for node in relevant {
         let is_data = |n: Node| -> bool {
             let n = unwrap_expression(n);
             match n.kind() {
