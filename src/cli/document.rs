@@ -18,6 +18,9 @@ pub struct Rendered {
     pub markdown: String,
     /// Where the HTML goes and what it holds, when asked for.
     pub html: Option<(PathBuf, String)>,
+    /// The markdown at `out` before this render, which [`drift`] compares
+    /// with: read once, for the carry-over and the comparison.
+    existing: Option<String>,
 }
 
 /// Renders the document, carrying over the hand-written regions of the one at
@@ -40,8 +43,9 @@ pub fn render(
             None => "built-in template".to_string(),
         })?;
     let out = args.out.clone().unwrap_or_else(|| inventory.output.clone());
-    let markdown = match read_existing(&out)? {
-        Some(existing) => render::keep::carry_over(&fresh, &existing, &out.display().to_string())?,
+    let existing = read_existing(&out)?;
+    let markdown = match &existing {
+        Some(existing) => render::keep::carry_over(&fresh, existing, &out.display().to_string())?,
         None => {
             // Still check the template's own markers, so a broken template fails now.
             render::keep::regions(&fresh, "the rendered template")?;
@@ -51,7 +55,12 @@ pub fn render(
     let html = args
         .html
         .then(|| (out.with_extension("html"), render::html::to_html(&markdown)));
-    Ok(Rendered { out, markdown, html })
+    Ok(Rendered {
+        out,
+        markdown,
+        html,
+        existing,
+    })
 }
 
 /// Writes the markdown (and the HTML) atomically.
@@ -66,9 +75,13 @@ pub fn write(rendered: &Rendered) -> Result<()> {
 /// Drift findings: each file that differs from what a render now gives.
 pub fn drift(rendered: &Rendered) -> Result<Vec<Finding>> {
     let mut findings = Vec::new();
-    findings.extend(drift_of(&rendered.out, &rendered.markdown)?);
+    findings.extend(drift_of(
+        &rendered.out,
+        rendered.existing.as_deref(),
+        &rendered.markdown,
+    ));
     if let Some((path, html)) = &rendered.html {
-        findings.extend(drift_of(path, html)?);
+        findings.extend(drift_of(path, read_existing(path)?.as_deref(), html));
     }
     Ok(findings)
 }
@@ -78,34 +91,35 @@ pub fn drift(rendered: &Rendered) -> Result<Vec<Finding>> {
 fn read_existing(path: &Path) -> Result<Option<String>> {
     match std::fs::read_to_string(path) {
         // Line endings may be converted on checkout (git autocrlf); content is what matters.
-        Ok(text) => Ok(Some(text.replace("\r\n", "\n"))),
+        Ok(text) if text.contains('\r') => Ok(Some(text.replace("\r\n", "\n"))),
+        Ok(text) => Ok(Some(text)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
     }
 }
 
-/// A drift finding when the file at `path` differs from `rendered`.
-fn drift_of(path: &Path, rendered: &str) -> Result<Option<Finding>> {
+/// A drift finding when `committed`, the file at `path`, differs from `rendered`.
+fn drift_of(path: &Path, committed: Option<&str>, rendered: &str) -> Option<Finding> {
     let shown = path.display().to_string();
-    let Some(committed) = read_existing(path)? else {
-        return Ok(Some(Finding {
+    let Some(committed) = committed else {
+        return Some(Finding {
             code: FindingCode::Drift,
             severity: Severity::Error,
             location: shown,
             message: "the document does not exist".to_string(),
             help: "run `tenant-audit generate` and commit the document".into(),
             detail: None,
-        }));
+        });
     };
     if committed == rendered {
-        return Ok(None);
+        return None;
     }
-    Ok(Some(Finding {
+    Some(Finding {
         code: FindingCode::Drift,
         severity: Severity::Error,
         location: shown.clone(),
         message: "the committed document is out of date with the code and the inventory".to_string(),
         help: "run `tenant-audit generate` and commit the result; the difference is:".into(),
-        detail: Some(output::unified_diff(&committed, rendered, &shown, 200)),
-    }))
+        detail: Some(output::unified_diff(committed, rendered, &shown, 200)),
+    })
 }

@@ -7,9 +7,19 @@
 //! is text, not a marker. A region that is opened and never closed, closed
 //! without being opened, nested, repeated, or that has no place in the new
 //! render is an error: carrying on would lose what someone wrote.
+//!
+//! The document lists every path of the audit, so it runs to thousands of
+//! table rows, and only a handful of its lines are markers. When nothing in
+//! the document can carry markdown state across a blank line, only the blocks
+//! that mention `tenant-audit:keep` are parsed; otherwise the whole document
+//! is.
 
+use memchr::memmem;
 use pulldown_cmark::{Event, Options, Parser};
 use std::ops::Range;
+
+/// The text every marker holds.
+const KEEP: &str = "tenant-audit:keep";
 
 /// Why hand-written regions could not be carried over. Nothing is written.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -105,8 +115,9 @@ pub struct KeepRegion {
 pub fn regions(markdown: &str, file: &str) -> Result<Vec<KeepRegion>, KeepError> {
     let mut found: Vec<KeepRegion> = Vec::new();
     let mut open: Option<(String, usize, usize)> = None; // name, content start, line
+    let mut lines = Lines::new(markdown);
     for marker in markers(markdown) {
-        let line = line_of(markdown, marker.start);
+        let line = lines.line_of(marker.start);
         let Some(name) = marker.name else {
             return Err(KeepError::Unnamed {
                 file: file.to_string(),
@@ -192,6 +203,7 @@ pub fn carry_over(rendered: &str, existing: &str, existing_file: &str) -> Result
     Ok(out)
 }
 
+#[derive(Debug, PartialEq, Eq)]
 struct Marker {
     /// `None` when the marker has no name.
     name: Option<String>,
@@ -204,13 +216,25 @@ struct Marker {
 
 /// Every keep marker in HTML blocks and inline HTML, in document order.
 fn markers(markdown: &str) -> Vec<Marker> {
+    match marker_blocks(markdown) {
+        Some(blocks) => blocks
+            .into_iter()
+            .flat_map(|block| markers_in(markdown, block))
+            .collect(),
+        None => markers_in(markdown, 0..markdown.len()),
+    }
+}
+
+/// The keep markers of the blocks of `markdown` in `span`, parsed on their own.
+fn markers_in(markdown: &str, span: Range<usize>) -> Vec<Marker> {
+    let text = &markdown[span.clone()];
     let mut found = Vec::new();
     let mut seen_up_to = 0;
-    for (event, range) in Parser::new_ext(markdown, Options::ENABLE_TABLES).into_offset_iter() {
+    for (event, range) in Parser::new_ext(text, Options::ENABLE_TABLES).into_offset_iter() {
         if !matches!(event, Event::Html(_) | Event::InlineHtml(_)) || range.start < seen_up_to {
             continue;
         }
-        let html = &markdown[range.clone()];
+        let html = &text[range.clone()];
         let mut at = 0;
         while let Some(open) = html[at..].find("<!--") {
             let open = at + open;
@@ -223,13 +247,13 @@ fn markers(markdown: &str) -> Vec<Marker> {
                 Some(rest) => (true, rest.trim_start()),
                 None => (false, inner),
             };
-            if let Some(name) = rest.strip_prefix("tenant-audit:keep") {
+            if let Some(name) = rest.strip_prefix(KEEP) {
                 let name = name.trim();
                 found.push(Marker {
                     name: (!name.is_empty() && !name.contains(char::is_whitespace)).then(|| name.to_string()),
                     closing,
-                    start: range.start + open,
-                    end: range.start + close + 3,
+                    start: span.start + range.start + open,
+                    end: span.start + range.start + close + 3,
                 });
             }
             at = close + 3;
@@ -239,8 +263,131 @@ fn markers(markdown: &str) -> Vec<Marker> {
     found
 }
 
-fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset].bytes().filter(|b| *b == b'\n').count() + 1
+/// The byte ranges of `markdown` that may hold keep markers, each a run of
+/// whole top-level blocks that pulldown-cmark parses on its own exactly as
+/// within the document; `None` when the document needs parsing whole.
+///
+/// Blocks are independent when nothing stays open across the blank line
+/// between them (see [`starts_fresh`]). Paragraphs, tables, indented code,
+/// block quotes, list items and most HTML blocks end there; fenced code,
+/// multi-line comments and the HTML blocks that end only at a closing tag
+/// (`<pre>`, `<script>`, `<!X`, `<?`...) do not, and a link reference
+/// definition changes how links parse anywhere in the document. A document
+/// that may hold any of these, or a line ending other than `\n`, is parsed
+/// whole.
+fn marker_blocks(markdown: &str) -> Option<Vec<Range<usize>>> {
+    if may_carry_state(markdown) {
+        return None;
+    }
+    let mut blocks: Vec<Range<usize>> = Vec::new();
+    for at in memmem::find_iter(markdown.as_bytes(), KEEP) {
+        if blocks.last().is_some_and(|block| at < block.end) {
+            continue;
+        }
+        blocks.push(blocks_around(markdown, at));
+    }
+    Some(blocks)
+}
+
+/// Whether `markdown` may hold a construct that keeps markdown state open
+/// across a blank line, or a line ending other than `\n`. False positives
+/// only cost a full parse.
+fn may_carry_state(markdown: &str) -> bool {
+    let bytes = markdown.as_bytes();
+    // Fenced code blocks, and link reference definitions.
+    let needles: [&[u8]; 3] = [b"```", b"~~~", b"]:"];
+    memchr::memchr(b'\r', bytes).is_some()
+        || needles.iter().any(|needle| memmem::find(bytes, needle).is_some())
+        || memchr::memchr_iter(b'<', bytes).any(|at| may_open_long_html_block(&bytes[at..]))
+}
+
+/// Whether `html`, which starts with `<`, may open an HTML block that only a
+/// closing tag or sequence ends: `<pre`, `<script`, `<style`, `<textarea`
+/// (in any case), `<?` and `<!`, except a comment that ends on its own line.
+fn may_open_long_html_block(html: &[u8]) -> bool {
+    let rest = &html[1..];
+    if rest.starts_with(b"!") {
+        return !comment_ends_on_its_line(html);
+    }
+    rest.starts_with(b"?")
+        || ["pre", "script", "style", "textarea"].iter().any(|tag| {
+            rest.get(..tag.len())
+                .is_some_and(|name| name.eq_ignore_ascii_case(tag.as_bytes()))
+        })
+}
+
+/// Whether `html`, which starts with `<!`, is a comment that ends on the
+/// same line: as an HTML block it then ends there too.
+fn comment_ends_on_its_line(html: &[u8]) -> bool {
+    let line = html.split(|b| *b == b'\n').next().unwrap_or_default();
+    line.strip_prefix(b"<!--")
+        .is_some_and(|rest| memmem::find(rest, b"-->").is_some())
+}
+
+/// The run of top-level blocks around byte `at`: from the last line at or
+/// before it that starts fresh to the next one after it.
+fn blocks_around(markdown: &str, at: usize) -> Range<usize> {
+    let mut start = line_start(markdown, at);
+    while !starts_fresh(markdown, start) {
+        start = line_start(markdown, start - 1);
+    }
+    let mut end = next_line_start(markdown, at);
+    while end < markdown.len() && !starts_fresh(markdown, end) {
+        end = next_line_start(markdown, end);
+    }
+    start..end
+}
+
+/// Whether the line at `at` starts a top-level block with nothing above it
+/// still open, given a document without the constructs [`marker_blocks`]
+/// rules out: it follows a blank line, and it is neither indented nor a list
+/// item or block quote, which could continue one above.
+fn starts_fresh(markdown: &str, at: usize) -> bool {
+    if at == 0 {
+        return true;
+    }
+    let first = markdown.as_bytes()[at];
+    let may_continue =
+        !first.is_ascii_graphic() || first.is_ascii_digit() || matches!(first, b'>' | b'-' | b'+' | b'*');
+    // `at - 1` is the newline that ends the line before.
+    let previous = &markdown[line_start(markdown, at - 1)..at - 1];
+    !may_continue && previous.bytes().all(|b| b == b' ' || b == b'\t')
+}
+
+/// The start of the line holding byte `at`.
+fn line_start(markdown: &str, at: usize) -> usize {
+    markdown[..at].rfind('\n').map_or(0, |newline| newline + 1)
+}
+
+/// The start of the line after the one holding byte `at`, or the end of the document.
+fn next_line_start(markdown: &str, at: usize) -> usize {
+    markdown[at..]
+        .find('\n')
+        .map_or(markdown.len(), |newline| at + newline + 1)
+}
+
+/// 1-based line numbers of increasing offsets, counting each newline once.
+struct Lines<'a> {
+    text: &'a str,
+    offset: usize,
+    line: usize,
+}
+
+impl<'a> Lines<'a> {
+    fn new(text: &'a str) -> Self {
+        Lines {
+            text,
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    /// The line of `offset`, which is not before the last one asked about.
+    fn line_of(&mut self, offset: usize) -> usize {
+        self.line += self.text[self.offset..offset].matches('\n').count();
+        self.offset = offset;
+        self.line
+    }
 }
 
 #[cfg(test)]
@@ -295,5 +442,125 @@ mod tests {
         let existing = "<!-- tenant-audit:keep other -->\nx\n<!-- /tenant-audit:keep other -->\n";
         let error = carry_over(TEMPLATE, existing, "doc.md").unwrap_err();
         assert!(matches!(error, KeepError::NoPlace { line: 1, .. }), "{error}");
+    }
+
+    #[test]
+    fn only_the_blocks_around_markers_are_parsed() {
+        let rows = "| `a` | b |\n".repeat(50);
+        let document = format!(
+            "# Doc\n\n<!-- tenant-audit:keep notes -->\ntext with `tenant-audit:keep`\n<!-- /tenant-audit:keep notes -->\n\n## Table\n\n| x | y |\n|---|---|\n{rows}\n## End\n"
+        );
+        let blocks = marker_blocks(&document).expect("nothing carries state across blank lines");
+        assert_eq!(blocks, vec![7..document.find("## Table").unwrap()]);
+        assert_eq!(markers(&document), markers_in(&document, 0..document.len()));
+    }
+
+    #[test]
+    fn constructs_that_outlive_a_blank_line_need_the_whole_document() {
+        for document in [
+            "```\n\n<!-- tenant-audit:keep notes -->\n",
+            "~~~\n\n<!-- tenant-audit:keep notes -->\n",
+            "<!--\n\n<!-- tenant-audit:keep notes -->\n-->\n",
+            "<PRE>\n\n<!-- tenant-audit:keep notes -->\n</PRE>\n",
+            "<?x\n\n<!-- tenant-audit:keep notes -->\n?>\n",
+            "<!X\n\n<!-- tenant-audit:keep notes -->\n>\n",
+            "[a]: <x>\n\n[b][a] <!-- tenant-audit:keep notes -->\n",
+            "a\r\r<!-- tenant-audit:keep notes -->\n",
+        ] {
+            assert_eq!(marker_blocks(document), None, "{document:?}");
+        }
+        assert_eq!(
+            regions("```\n\n<!-- tenant-audit:keep notes -->\n", "doc.md").unwrap(),
+            vec![]
+        );
+    }
+
+    /// Lines that documents are made of in [`parsing_blocks_alone_finds_the_same_markers`]:
+    /// markers in every position a block can put them, and the constructs
+    /// around which blocks start and end.
+    const LINES: &[&str] = &[
+        "",
+        "  ",
+        "\t",
+        "<!-- tenant-audit:keep a -->",
+        "<!-- /tenant-audit:keep a -->",
+        "<!-- tenant-audit:keep b -->",
+        "<!-- /tenant-audit:keep b -->",
+        "<!--tenant-audit:keep-->",
+        "   <!-- tenant-audit:keep a -->",
+        "    <!-- tenant-audit:keep a -->",
+        "\t<!-- tenant-audit:keep b -->",
+        "text <!-- tenant-audit:keep a --> more <!-- /tenant-audit:keep a -->",
+        "`<!-- tenant-audit:keep a -->`",
+        "`` ` <!-- tenant-audit:keep b --> ` ``",
+        "`open <!-- tenant-audit:keep a -->",
+        "close` <!-- /tenant-audit:keep a -->",
+        "\\<!-- tenant-audit:keep a -->",
+        "[x](<!-- tenant-audit:keep a -->)",
+        "[x",
+        "](<!-- tenant-audit:keep b -->)",
+        "[a [x] b](<!-- tenant-audit:keep a -->)",
+        "- item",
+        "- <!-- tenant-audit:keep a -->",
+        "* item",
+        "+ item",
+        "1. item",
+        "2) <!-- tenant-audit:keep b -->",
+        "  continued",
+        "  <!-- /tenant-audit:keep a -->",
+        "> quote",
+        ">",
+        "> <!-- tenant-audit:keep a -->",
+        "lazy",
+        "# Heading <!-- tenant-audit:keep a -->",
+        "Setext",
+        "===",
+        "---",
+        "***",
+        "| a | b |",
+        "|---|---|",
+        "| `c|d` | <!-- tenant-audit:keep a --> |",
+        "a | <!-- /tenant-audit:keep a -->",
+        "<div>",
+        "</div>",
+        "<div><!-- tenant-audit:keep b -->",
+        "<span> <!-- tenant-audit:keep a -->",
+        "<a href=\"<!-- tenant-audit:keep a -->\">",
+        "é <!-- tenant-audit:keep b -->",
+        "<!-- a --> <!-- /tenant-audit:keep b -->",
+        "-->",
+        "</pre>",
+    ];
+
+    /// Lines that send the whole document to the parser: rarer, so that many
+    /// generated documents have none.
+    const WHOLE_DOCUMENT_LINES: &[&str] = &[
+        "```",
+        "~~~",
+        "<!--",
+        "<pre>",
+        "[x]: /url",
+        "<?x",
+        "<!DOCTYPE html>",
+        "x\ry",
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(8192))]
+
+        #[test]
+        fn parsing_blocks_alone_finds_the_same_markers(
+            lines in proptest::collection::vec(proptest::prop_oneof![
+                16 => proptest::sample::select(LINES),
+                1 => proptest::sample::select(WHOLE_DOCUMENT_LINES),
+            ], 0..40),
+            newline_at_end: bool,
+        ) {
+            let mut document = lines.join("\n");
+            if newline_at_end {
+                document.push('\n');
+            }
+            proptest::prop_assert_eq!(markers(&document), markers_in(&document, 0..document.len()), "{:?}", document);
+        }
     }
 }

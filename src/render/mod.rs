@@ -43,19 +43,46 @@ pub fn render_with(
     coverage: Option<&CoverageMatrix>,
     template: Option<&str>,
 ) -> Result<String, RenderError> {
+    let rows: Vec<Row> = audit.paths.iter().map(row).collect();
+    let variables = context(audit, inventory, coverage, &rows);
+    let sections = KindSections {
+        kind_sections: &variables.kind_sections,
+    };
+    // On a large audit, compiling the template and serialising the context
+    // take milliseconds each, and neither needs the other; the inventory by
+    // kind, which lists every path, is serialised beside the rest.
+    let ((tera, context), sections) = rayon::join(
+        || (compile(template), tera::Context::from_serialize(&variables)),
+        || tera::Context::from_serialize(&sections),
+    );
+    let tera = tera?;
+    let mut context = context.map_err(context_error)?;
+    context.extend(sections.map_err(context_error)?);
+    let rendered = tera.render("audit.md", &context).map_err(|e| RenderError {
+        message: format!("the template failed to render: {}", chain(&e)),
+    })?;
+    // Freeing the context's many small values takes about as long as
+    // building them, and nothing needs to wait for it.
+    rayon::spawn(move || drop((tera, context)));
+    Ok(normalise(&rendered))
+}
+
+/// The error for a context that does not serialise.
+fn context_error(error: tera::Error) -> RenderError {
+    RenderError {
+        message: format!("cannot build the template context: {}", chain(&error)),
+    }
+}
+
+/// The template, compiled, with the filters it may use.
+fn compile(template: Option<&str>) -> Result<tera::Tera, RenderError> {
     let mut tera = tera::Tera::default();
     tera.register_filter("cell", cell_filter);
     tera.add_raw_template("audit.md", template.unwrap_or(DEFAULT_TEMPLATE))
         .map_err(|e| RenderError {
             message: format!("the template does not compile: {}", chain(&e)),
         })?;
-    let context = tera::Context::from_serialize(context(audit, inventory, coverage)).map_err(|e| RenderError {
-        message: format!("cannot build the template context: {}", chain(&e)),
-    })?;
-    let rendered = tera.render("audit.md", &context).map_err(|e| RenderError {
-        message: format!("the template failed to render: {}", chain(&e)),
-    })?;
-    Ok(normalise(&rendered))
+    Ok(tera)
 }
 
 /// Tera errors keep the useful part in their sources.
@@ -74,8 +101,10 @@ fn chain(error: &dyn std::error::Error) -> String {
 /// lines left by template conditionals collapse to one, and the file ends with
 /// exactly one newline.
 fn normalise(rendered: &str) -> String {
-    let mut out = String::with_capacity(rendered.len());
-    let mut blank_run = 0;
+    let mut out = String::with_capacity(rendered.len() + 1);
+    // Blank lines before the first line of text are dropped, as if a run of
+    // them had already started.
+    let mut blank_run = 1;
     for line in rendered.lines() {
         if line.trim().is_empty() {
             blank_run += 1;
@@ -89,22 +118,37 @@ fn normalise(rendered: &str) -> String {
             out.push('\n');
         }
     }
-    let trimmed = out.trim_end_matches('\n');
-    format!("{}\n", trimmed.trim_start_matches('\n'))
+    out.truncate(out.trim_end_matches('\n').len());
+    out.push('\n');
+    out
 }
 
 /// Makes text safe inside a markdown table cell.
 fn cell_filter(value: &tera::Value, _: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
-    let text = match value {
-        tera::Value::String(s) => s.clone(),
+    let escaped = match value {
+        tera::Value::String(s) => escape_cell(s),
         tera::Value::Null => "—".to_string(),
-        other => other.to_string(),
+        other => escape_cell(&other.to_string()),
     };
-    let escaped = text
-        .replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace(['\n', '\r'], " ");
     Ok(tera::Value::String(escaped))
+}
+
+/// Backslashes and pipes escaped, line breaks as spaces: in one pass, as the
+/// document has a cell or more for each of thousands of paths.
+fn escape_cell(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(['\\', '|', '\n', '\r']) {
+        escaped.push_str(&rest[..at]);
+        escaped.push_str(match rest.as_bytes()[at] {
+            b'\\' => "\\\\",
+            b'|' => "\\|",
+            _ => " ",
+        });
+        rest = &rest[at + 1..];
+    }
+    escaped.push_str(rest);
+    escaped
 }
 
 #[derive(Serialize)]
@@ -119,13 +163,22 @@ struct Context<'a> {
     tenant_tables: Vec<TenantTable>,
     child_tables: Vec<ChildTable>,
     global_tables: Vec<GlobalTable>,
-    open_items: OpenItems,
-    kind_sections: Vec<KindSection>,
-    queues: Vec<QueueLink>,
+    open_items: OpenItems<'a>,
+    /// Serialised apart, as [`KindSections`].
+    #[serde(skip)]
+    kind_sections: Vec<KindSection<'a>>,
+    queues: Vec<QueueLink<'a>>,
     not_analysable: Vec<NotAnalysableFile>,
     contents: Vec<ContentsEntry>,
     coverage: Option<CoverageSection>,
     checklist: Vec<String>,
+}
+
+/// The inventory by kind, which lists every path: the largest part of the
+/// context, serialised beside the rest.
+#[derive(Serialize)]
+struct KindSections<'b, 'a> {
+    kind_sections: &'b [KindSection<'a>],
 }
 
 #[derive(Serialize)]
@@ -259,27 +312,29 @@ struct GlobalTable {
     reason: String,
 }
 
+/// The rows below borrow from one list of [`Row`]s, so that a path listed in
+/// several places is built once.
 #[derive(Serialize, Default)]
-struct OpenItems {
-    unclassified: Vec<Row>,
-    unclear: Vec<Row>,
-    conditional: Vec<Row>,
+struct OpenItems<'a> {
+    unclassified: Vec<&'a Row<'a>>,
+    unclear: Vec<&'a Row<'a>>,
+    conditional: Vec<&'a Row<'a>>,
 }
 
 #[derive(Serialize)]
-struct KindSection {
+struct KindSection<'a> {
     kind: &'static str,
     title: &'static str,
     description: &'static str,
     target_label: &'static str,
-    modules: Vec<Module>,
+    modules: Vec<Module<'a>>,
 }
 
 #[derive(Serialize)]
-struct QueueLink {
-    name: String,
-    producers: Vec<Row>,
-    consumers: Vec<Row>,
+struct QueueLink<'a> {
+    name: &'a str,
+    producers: Vec<&'a Row<'a>>,
+    consumers: Vec<&'a Row<'a>>,
 }
 
 /// How the document introduces each kind.
@@ -324,29 +379,31 @@ fn kind_heading(kind: PathKind) -> (&'static str, &'static str, &'static str) {
 }
 
 #[derive(Serialize)]
-struct Module {
+struct Module<'a> {
     name: String,
-    rows: Vec<Row>,
+    rows: Vec<&'a Row<'a>>,
 }
 
-#[derive(Serialize, Clone)]
-struct Row {
-    id: String,
-    file: String,
-    file_name: String,
-    symbol: String,
+/// One path, its text borrowed from the audit: a large audit has thousands,
+/// some listed in several places.
+#[derive(Serialize)]
+struct Row<'a> {
+    id: &'a str,
+    file: &'a str,
+    file_name: &'a str,
+    symbol: &'a str,
     kind: &'static str,
-    operation: String,
-    target: String,
+    operation: &'a str,
+    target: &'a str,
     verdict: &'static str,
     status: &'static str,
-    reason: Option<String>,
-    owner: Option<String>,
-    reviewed: Option<String>,
-    expires: Option<String>,
+    reason: Option<&'a str>,
+    owner: Option<&'a str>,
+    reviewed: Option<&'a str>,
+    expires: Option<&'a str>,
     /// Owner, review and expiry dates, as one line.
     review: Option<String>,
-    evidence: String,
+    evidence: &'a str,
 }
 
 #[derive(Serialize)]
@@ -355,40 +412,45 @@ struct NotAnalysableFile {
     regions: usize,
 }
 
-fn context<'a>(audit: &'a Audit, inventory: &'a Inventory, coverage: Option<&CoverageMatrix>) -> Context<'a> {
+/// The template's variables; `rows` holds one [`Row`] per path of the audit, in order.
+fn context<'a>(
+    audit: &'a Audit,
+    inventory: &'a Inventory,
+    coverage: Option<&CoverageMatrix>,
+    rows: &'a [Row<'a>],
+) -> Context<'a> {
     let mut totals = Totals {
         files: audit.files_scanned,
         ..Totals::default()
     };
     let mut by_kind_verdict: BTreeMap<(PathKind, Verdict), Totals> = BTreeMap::new();
     let mut open_items = OpenItems::default();
-    let mut sections: BTreeMap<PathKind, BTreeMap<String, Vec<Row>>> = BTreeMap::new();
-    let mut queues: BTreeMap<String, QueueLink> = BTreeMap::new();
+    let mut sections: BTreeMap<PathKind, BTreeMap<String, Vec<&Row>>> = BTreeMap::new();
+    let mut queues: BTreeMap<&str, QueueLink> = BTreeMap::new();
 
-    for audited in &audit.paths {
+    for (audited, row) in audit.paths.iter().zip(rows) {
         totals.count(audited.status);
         by_kind_verdict
             .entry((audited.path.kind, audited.path.verdict))
             .or_default()
             .count(audited.status);
-        let row = row(audited);
         match audited.status {
-            Status::Unclassified => open_items.unclassified.push(row.clone()),
-            Status::Classified(Classification::Unclear) => open_items.unclear.push(row.clone()),
+            Status::Unclassified => open_items.unclassified.push(row),
+            Status::Classified(Classification::Unclear) => open_items.unclear.push(row),
             _ => {}
         }
         if audited.path.verdict == Verdict::Conditional {
-            open_items.conditional.push(row.clone());
+            open_items.conditional.push(row);
         }
         if matches!(audited.path.kind, PathKind::QueueProducer | PathKind::QueueConsumer) {
-            let link = queues.entry(audited.path.target.clone()).or_insert_with(|| QueueLink {
-                name: audited.path.target.clone(),
+            let link = queues.entry(&audited.path.target).or_insert_with(|| QueueLink {
+                name: &audited.path.target,
                 producers: Vec::new(),
                 consumers: Vec::new(),
             });
             match audited.path.kind {
-                PathKind::QueueProducer => link.producers.push(row.clone()),
-                _ => link.consumers.push(row.clone()),
+                PathKind::QueueProducer => link.producers.push(row),
+                _ => link.consumers.push(row),
             }
         }
         sections
@@ -486,29 +548,30 @@ fn context<'a>(audit: &'a Audit, inventory: &'a Inventory, coverage: Option<&Cov
     }
 }
 
-fn row(audited: &AuditedPath) -> Row {
+fn row(audited: &AuditedPath) -> Row<'_> {
     let path = &audited.path;
     let entry = audited
         .entry
         .as_ref()
         .filter(|_| matches!(audited.status, Status::Classified(_)));
     Row {
-        id: path.id.clone(),
-        file: path.file.clone(),
+        id: &path.id,
+        file: &path.file,
+        // The name of a path held in a `String` is valid UTF-8.
         file_name: Path::new(&path.file)
             .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
+            .and_then(|name| name.to_str())
             .unwrap_or_default(),
-        symbol: path.symbol.clone(),
+        symbol: &path.symbol,
         kind: path.kind.as_str(),
-        operation: path.operation.clone(),
-        target: path.target.clone(),
+        operation: &path.operation,
+        target: &path.target,
         verdict: path.verdict.as_str(),
         status: audited.status.label(),
-        reason: entry.map(|e| e.reason.clone()),
-        owner: entry.and_then(|e| e.owner.clone()),
-        reviewed: entry.and_then(|e| e.reviewed.clone()),
-        expires: entry.and_then(|e| e.expires.clone()),
+        reason: entry.map(|e| e.reason.as_str()),
+        owner: entry.and_then(|e| e.owner.as_deref()),
+        reviewed: entry.and_then(|e| e.reviewed.as_deref()),
+        expires: entry.and_then(|e| e.expires.as_deref()),
         review: entry.and_then(|e| {
             let parts: Vec<String> = [
                 e.owner.as_ref().map(|o| format!("owner: {o}")),
@@ -520,7 +583,7 @@ fn row(audited: &AuditedPath) -> Row {
             .collect();
             (!parts.is_empty()).then(|| parts.join(", "))
         }),
-        evidence: path.evidence.clone(),
+        evidence: &path.evidence,
     }
 }
 
