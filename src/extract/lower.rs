@@ -2,7 +2,7 @@
 
 use super::ir::{Callee, Expr, Prop};
 use super::kysely;
-use super::syntax::{self, snippet, text, unwrap_expression};
+use super::syntax::{self, snippet, text, unwrap_expression, Fields};
 use tree_sitter::Node;
 
 /// Lowers `node` into an [`Expr`]. Inline Kysely queries become
@@ -43,18 +43,18 @@ pub fn lower(node: Node, source: &[u8]) -> Expr {
         "call_expression" => lower_call(node, source),
         "ternary_expression" => {
             let branch = |field| {
-                node.child_by_field_name(field)
+                node.field(field)
                     .map(|n| lower(n, source))
                     .unwrap_or_else(|| Expr::Opaque(snippet(node, source)))
             };
             Expr::OneOf(vec![branch("consequence"), branch("alternative")])
         }
         "binary_expression" => {
-            let operator = node.child_by_field_name("operator").map(|o| o.kind());
+            let operator = node.field("operator").map(|o| o.kind());
             match operator {
                 Some("??") | Some("||") => {
                     let side = |field| {
-                        node.child_by_field_name(field)
+                        node.field(field)
                             .map(|n| lower(n, source))
                             .unwrap_or_else(|| Expr::Opaque(snippet(node, source)))
                     };
@@ -73,8 +73,8 @@ fn ref_path(node: Node, source: &[u8]) -> Option<String> {
     match node.kind() {
         "identifier" | "this" => Some(text(node, source).to_string()),
         "member_expression" => {
-            let object = ref_path(node.child_by_field_name("object")?, source)?;
-            let property = node.child_by_field_name("property")?;
+            let object = ref_path(node.field("object")?, source)?;
+            let property = node.field("property")?;
             if property.kind() != "property_identifier" {
                 return None;
             }
@@ -90,8 +90,7 @@ fn lower_object(node: Node, source: &[u8]) -> Vec<Prop> {
     for child in node.named_children(&mut cursor) {
         match child.kind() {
             "pair" => {
-                let (Some(key), Some(value)) = (child.child_by_field_name("key"), child.child_by_field_name("value"))
-                else {
+                let (Some(key), Some(value)) = (child.field("key"), child.field("value")) else {
                     continue;
                 };
                 match key.kind() {
@@ -117,7 +116,7 @@ fn lower_object(node: Node, source: &[u8]) -> Vec<Prop> {
                 props.push(Prop::Spread(value));
             }
             "method_definition" => {
-                if let Some(name) = child.child_by_field_name("name") {
+                if let Some(name) = child.field("name") {
                     props.push(Prop::KeyValue(
                         text(name, source).to_string(),
                         Expr::Opaque(snippet(child, source)),
@@ -133,7 +132,7 @@ fn lower_object(node: Node, source: &[u8]) -> Vec<Prop> {
 /// Lowers a function node into [`Expr::Function`] (or opaque when it has no body).
 pub fn lower_function(node: Node, source: &[u8]) -> Expr {
     let params = parameter_names(node, source);
-    let Some(body) = node.child_by_field_name("body") else {
+    let Some(body) = node.field("body") else {
         return Expr::Opaque(snippet(node, source));
     };
     let body = if body.kind() == "statement_block" {
@@ -154,7 +153,7 @@ pub fn lower_function(node: Node, source: &[u8]) -> Expr {
 /// the value of its only statement, `return`), which [`lower_function`]
 /// lowers; `None` where it lowers an opaque body or none.
 pub fn function_result(node: Node) -> Option<Node> {
-    let body = node.child_by_field_name("body")?;
+    let body = node.field("body")?;
     if body.kind() == "statement_block" {
         single_return(body)
     } else {
@@ -164,17 +163,17 @@ pub fn function_result(node: Node) -> Option<Node> {
 
 /// The parameter names of a function node; destructured parameters are `_`.
 pub fn parameter_names(node: Node, source: &[u8]) -> Vec<String> {
-    if let Some(single) = node.child_by_field_name("parameter") {
+    if let Some(single) = node.field("parameter") {
         return vec![text(single, source).to_string()];
     }
-    let Some(params) = node.child_by_field_name("parameters") else {
+    let Some(params) = node.field("parameters") else {
         return Vec::new();
     };
     let mut cursor = params.walk();
     params
         .named_children(&mut cursor)
         .filter(|p| matches!(p.kind(), "required_parameter" | "optional_parameter"))
-        .map(|p| match p.child_by_field_name("pattern") {
+        .map(|p| match p.field("pattern") {
             Some(pattern) if pattern.kind() == "identifier" => text(pattern, source).to_string(),
             _ => "_".to_string(),
         })
@@ -198,10 +197,7 @@ fn lower_call(node: Node, source: &[u8]) -> Expr {
     if let Some(query) = kysely::inline_query(node, source) {
         return Expr::Query(Box::new(query));
     }
-    let (Some(function), Some(arguments)) = (
-        node.child_by_field_name("function"),
-        node.child_by_field_name("arguments"),
-    ) else {
+    let (Some(function), Some(arguments)) = (node.field("function"), node.field("arguments")) else {
         return Expr::Opaque(snippet(node, source));
     };
     if arguments.kind() != "arguments" {
@@ -214,11 +210,11 @@ fn lower_call(node: Node, source: &[u8]) -> Expr {
         "identifier" => Callee::Function(text(function, source).to_string()),
         "member_expression" => {
             let receiver = function
-                .child_by_field_name("object")
+                .field("object")
                 .map(|o| lower(o, source))
                 .unwrap_or_else(|| Expr::Opaque(snippet(function, source)));
             let name = function
-                .child_by_field_name("property")
+                .field("property")
                 .map(|p| text(p, source).to_string())
                 .unwrap_or_default();
             Callee::Method {
@@ -258,9 +254,9 @@ pub fn declaration_value<'t>(scope: Node<'t>, name: &str, before: usize, source:
             continue;
         }
         if node.kind() == "variable_declarator" {
-            let declared = node.child_by_field_name("name").map(|n| text(n, source));
+            let declared = node.field("name").map(|n| text(n, source));
             if declared == Some(name) {
-                if let Some(value) = node.child_by_field_name("value") {
+                if let Some(value) = node.field("value") {
                     if found.is_none_or(|f| f.start_byte() < value.start_byte()) {
                         found = Some(value);
                     }
@@ -288,7 +284,7 @@ mod tests {
         assert!(problems.is_empty(), "{problems:?}");
         let tree = tree.unwrap();
         let declarator = tree.root_node().named_child(0).and_then(|d| d.named_child(0)).unwrap();
-        let value = declarator.child_by_field_name("value").unwrap();
+        let value = declarator.field("value").unwrap();
         lower(value, source.as_bytes())
     }
 

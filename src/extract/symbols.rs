@@ -2,7 +2,7 @@
 //! document: `Class.method`, `function`, `outer.inner`, `object.key`, or
 //! `<module>`. Anonymous callbacks belong to the symbol around them.
 
-use super::syntax::{text, Ancestry};
+use super::syntax::{text, Ancestry, Fields};
 use tree_sitter::Node;
 
 /// The symbol a top-level statement belongs to.
@@ -27,7 +27,7 @@ pub fn enclosing_symbol<'t>(node: Node<'t>, source: &[u8], ancestry: &Ancestry<'
 
 /// The name `node` contributes to a symbol path, if it is a named scope.
 fn name_of<'t>(node: Node<'t>, source: &[u8], ancestry: &Ancestry<'t>) -> Option<String> {
-    let field_text = |field: &str| node.child_by_field_name(field).map(|n| text(n, source).to_string());
+    let field_text = |field: &str| node.field(field).map(|n| text(n, source).to_string());
     match node.kind() {
         "class_declaration" | "class" | "abstract_class_declaration" => {
             Some(field_text("name").unwrap_or_else(|| "<class>".to_string()))
@@ -40,12 +40,12 @@ fn name_of<'t>(node: Node<'t>, source: &[u8], ancestry: &Ancestry<'t>) -> Option
             let parent = ancestry.parent(node)?;
             match parent.kind() {
                 "variable_declarator" => parent
-                    .child_by_field_name("name")
+                    .field("name")
                     .filter(|n| n.kind() == "identifier")
                     .map(|n| text(n, source).to_string()),
-                "public_field_definition" => parent.child_by_field_name("name").map(|n| text(n, source).to_string()),
+                "public_field_definition" => parent.field("name").map(|n| text(n, source).to_string()),
                 "pair" => {
-                    let key = parent.child_by_field_name("key")?;
+                    let key = parent.field("key")?;
                     let key = text(key, source).trim_matches(|c| c == '\'' || c == '"');
                     Some(key.to_string())
                 }
@@ -55,7 +55,7 @@ fn name_of<'t>(node: Node<'t>, source: &[u8], ancestry: &Ancestry<'t>) -> Option
         // `const handlers = { list() {...} }` names the object so that its
         // methods read `handlers.list`.
         "variable_declarator" => {
-            let value = node.child_by_field_name("value")?;
+            let value = node.field("value")?;
             if value.kind() == "object" {
                 field_text("name")
             } else {

@@ -13,7 +13,7 @@ use super::lower::{lower, lower_arguments};
 use super::prefilter::Role;
 use super::queries::{called_member, member_property, FileMatches};
 use super::symbols::enclosing_symbol;
-use super::syntax::{self, line, snippet, text, unwrap_expression, Ancestry};
+use super::syntax::{self, line, snippet, text, unwrap_expression, Ancestry, Fields};
 use crate::model::PathKind;
 use aho_corasick::AhoCorasick;
 use std::sync::LazyLock;
@@ -88,10 +88,10 @@ fn local_helpers(root: Node, source: &[u8]) -> Vec<Helper> {
 /// expression that can be read.
 fn helper(node: Node, source: &[u8]) -> Option<Helper> {
     let (name, function) = match node.kind() {
-        "function_declaration" => (node.child_by_field_name("name")?, node),
+        "function_declaration" => (node.field("name")?, node),
         "variable_declarator" => (
-            node.child_by_field_name("name")?,
-            node.child_by_field_name("value")
+            node.field("name")?,
+            node.field("value")
                 .filter(|v| matches!(v.kind(), "arrow_function" | "function_expression" | "function"))?,
         ),
         _ => return None,
@@ -144,11 +144,11 @@ fn builder_operation(call: Node, source: &[u8]) -> Option<Operation> {
     if call.kind() != "call_expression" {
         return None;
     }
-    let function = unwrap_expression(call.child_by_field_name("function")?);
+    let function = unwrap_expression(call.field("function")?);
     if function.kind() != "member_expression" {
         return None;
     }
-    let property = function.child_by_field_name("property")?;
+    let property = function.field("property")?;
     Operation::from_builder(text(property, source))
 }
 
@@ -170,17 +170,17 @@ pub fn inline_query(call: Node, source: &[u8]) -> Option<Query> {
                 helpers: Vec::new(),
             });
         }
-        let function = unwrap_expression(current.child_by_field_name("function")?);
+        let function = unwrap_expression(current.field("function")?);
         if function.kind() != "member_expression" {
             return None;
         }
-        current = unwrap_expression(function.child_by_field_name("object")?);
+        current = unwrap_expression(function.field("object")?);
     }
 }
 
 /// The tables a builder call names, with CTE names marked as derived.
 fn builder_tables(root: Node, source: &[u8]) -> Vec<TableRef> {
-    let tables = match root.child_by_field_name("arguments").and_then(|a| a.named_child(0)) {
+    let tables = match root.field("arguments").and_then(|a| a.named_child(0)) {
         Some(first) => table_refs(first, source),
         None => Vec::new(),
     };
@@ -216,7 +216,7 @@ fn table_refs(node: Node, source: &[u8]) -> Vec<TableRef> {
             let items: Vec<Node> = node.named_children(&mut cursor).collect();
             items.into_iter().flat_map(|item| table_refs(item, source)).collect()
         }
-        "arrow_function" => match node.child_by_field_name("body") {
+        "arrow_function" => match node.field("body") {
             Some(body) if body.kind() != "statement_block" => match aliased_subquery(body, source) {
                 Some(name) => vec![TableRef::Derived { name }],
                 None => vec![dynamic(node, source)],
@@ -243,37 +243,34 @@ fn aliased_subquery(node: Node, source: &[u8]) -> Option<String> {
     if node.kind() != "call_expression" {
         return None;
     }
-    let function = unwrap_expression(node.child_by_field_name("function")?);
-    if function.kind() != "member_expression" || text(function.child_by_field_name("property")?, source) != "as" {
+    let function = unwrap_expression(node.field("function")?);
+    if function.kind() != "member_expression" || text(function.field("property")?, source) != "as" {
         return None;
     }
-    syntax::string_value(node.child_by_field_name("arguments")?.named_child(0)?, source)
+    syntax::string_value(node.field("arguments")?.named_child(0)?, source)
 }
 
 /// Names defined by `.with('name', ...)` calls in the builder's receiver chain.
 fn cte_names(root: Node, source: &[u8]) -> Vec<String> {
     let mut names = Vec::new();
     let mut current = root
-        .child_by_field_name("function")
-        .and_then(|f| unwrap_expression(f).child_by_field_name("object"))
+        .field("function")
+        .and_then(|f| unwrap_expression(f).field("object"))
         .map(unwrap_expression);
     while let Some(node) = current {
         if node.kind() != "call_expression" {
             break;
         }
-        let Some(function) = node.child_by_field_name("function").map(unwrap_expression) else {
+        let Some(function) = node.field("function").map(unwrap_expression) else {
             break;
         };
         if function.kind() != "member_expression" {
             break;
         }
-        let method = function
-            .child_by_field_name("property")
-            .map(|p| text(p, source))
-            .unwrap_or("");
+        let method = function.field("property").map(|p| text(p, source)).unwrap_or("");
         if method.starts_with("with") {
             let name = node
-                .child_by_field_name("arguments")
+                .field("arguments")
                 .and_then(|a| a.named_child(0))
                 .and_then(|a| syntax::string_value(a, source));
             if let Some(name) = name {
@@ -282,7 +279,7 @@ fn cte_names(root: Node, source: &[u8]) -> Vec<String> {
                 names.push(name);
             }
         }
-        current = function.child_by_field_name("object").map(unwrap_expression);
+        current = function.field("object").map(unwrap_expression);
     }
     names
 }
@@ -315,25 +312,23 @@ fn climb<'t>(start: Node<'t>, source: &[u8], stop: Option<Node<'t>>, ancestry: &
             break;
         }
         let is_receiver = member
-            .child_by_field_name("object")
+            .field("object")
             .map(unwrap_expression)
             .is_some_and(|o| o.id() == current.id());
         if !is_receiver {
             break;
         }
         let Some(call) = ancestry.parent(member) else { break };
-        let calls_member = call.kind() == "call_expression"
-            && call
-                .child_by_field_name("function")
-                .is_some_and(|f| f.id() == member.id());
+        let calls_member =
+            call.kind() == "call_expression" && call.field("function").is_some_and(|f| f.id() == member.id());
         if !calls_member {
             break;
         }
         let method = member
-            .child_by_field_name("property")
+            .field("property")
             .map(|p| text(p, source).to_string())
             .unwrap_or_default();
-        let args = match call.child_by_field_name("arguments") {
+        let args = match call.field("arguments") {
             Some(arguments) if arguments.kind() == "arguments" => {
                 let mut args = lower_arguments(arguments, source);
                 if method == "values" {
@@ -344,10 +339,8 @@ fn climb<'t>(start: Node<'t>, source: &[u8], stop: Option<Node<'t>>, ancestry: &
             _ => Vec::new(),
         };
         let step_text = syntax::shorten(&[
-            text(member.child_by_field_name("property").unwrap_or(member), source),
-            call.child_by_field_name("arguments")
-                .map(|a| text(a, source))
-                .unwrap_or(""),
+            text(member.field("property").unwrap_or(member), source),
+            call.field("arguments").map(|a| text(a, source)).unwrap_or(""),
         ]);
         steps.push(Step {
             method,
@@ -382,7 +375,7 @@ fn helper_call<'t>(
         return None;
     }
     let call = ancestry.parent(arguments).filter(|c| c.kind() == "call_expression")?;
-    let function = call.child_by_field_name("function").map(unwrap_expression)?;
+    let function = call.field("function").map(unwrap_expression)?;
     if function.kind() != "identifier" {
         return None;
     }
@@ -429,8 +422,8 @@ fn follow_variable<'t>(top: Node<'t>, source: &[u8], ancestry: &Ancestry<'t>) ->
         return Vec::new();
     };
     let name_node = match holder.kind() {
-        "variable_declarator" => holder.child_by_field_name("name"),
-        "assignment_expression" => holder.child_by_field_name("left"),
+        "variable_declarator" => holder.field("name"),
+        "assignment_expression" => holder.field("left"),
         _ => None,
     };
     let Some(name_node) = name_node.filter(|n| n.kind() == "identifier") else {
@@ -488,29 +481,24 @@ fn guard_between<'t>(usage: Node<'t>, origin: Node<'t>, source: &[u8], ancestry:
         if parent.id() == origin_scope.id() || is_ancestor(parent, origin, ancestry) {
             return None;
         }
-        let condition = |field: &str| {
-            parent
-                .child_by_field_name(field)
-                .map(|c| snippet(c, source))
-                .unwrap_or_default()
-        };
+        let condition = |field: &str| parent.field(field).map(|c| snippet(c, source)).unwrap_or_default();
         let guard = match parent.kind() {
-            "if_statement" if parent.child_by_field_name("condition").map(|c| c.id()) != Some(child.id()) => {
+            "if_statement" if parent.field("condition").map(|c| c.id()) != Some(child.id()) => {
                 let condition = condition("condition");
-                let in_else = parent.child_by_field_name("alternative").map(|a| a.id()) == Some(child.id());
+                let in_else = parent.field("alternative").map(|a| a.id()) == Some(child.id());
                 Some(if in_else {
                     format!("the else branch of `if {condition}`")
                 } else {
                     format!("`if {condition}`")
                 })
             }
-            "ternary_expression" if parent.child_by_field_name("condition").map(|c| c.id()) != Some(child.id()) => {
+            "ternary_expression" if parent.field("condition").map(|c| c.id()) != Some(child.id()) => {
                 Some(format!("the ternary on `{}`", condition("condition")))
             }
             "binary_expression"
-                if parent.child_by_field_name("right").map(|r| r.id()) == Some(child.id())
+                if parent.field("right").map(|r| r.id()) == Some(child.id())
                     && matches!(
-                        parent.child_by_field_name("operator").map(|o| o.kind()),
+                        parent.field("operator").map(|o| o.kind()),
                         Some("&&") | Some("||") | Some("??")
                     ) =>
             {
