@@ -149,13 +149,13 @@ pub fn member_property<'s>(member: Node, source: &'s [u8]) -> &'s str {
 }
 
 /// The receiver, method name and arguments of a method call
-/// (`reservoir.count({...})`, also the `(await cache.get)<T>(key)` shape
-/// tree-sitter-typescript produces for awaited generic calls).
+/// (`reservoir.count({...})`, also `await cache.get<T>(key)`, see
+/// [`called_member_or_awaited`]); `None` for any other call.
 pub fn method_call(call: Node) -> Option<(Node, Node, Node)> {
-    let function = super::syntax::unwrap_expression(call.child_by_field_name("function")?);
+    let member = called_member_or_awaited(call)?;
     Some((
-        function.child_by_field_name("object")?,
-        function.child_by_field_name("property")?,
+        member.child_by_field_name("object")?,
+        member.child_by_field_name("property")?,
         call.child_by_field_name("arguments")?,
     ))
 }

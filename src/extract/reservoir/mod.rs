@@ -4,7 +4,7 @@
 use super::ir::{Access, Candidate, ReservoirCall};
 use super::lower::lower_arguments;
 use super::prefilter::Role;
-use super::queries::{called_member_or_awaited, method_call, FileMatches};
+use super::queries::{method_call, FileMatches};
 use super::rules::{last_segment, ExtractRules};
 use super::symbols::enclosing_symbol;
 use super::syntax::{line, text, Ancestry};
@@ -16,9 +16,6 @@ pub fn extract(tree: &Tree, matches: &FileMatches, source: &[u8], file: &str, ru
     let ancestry = Ancestry::new(tree.root_node());
     let mut candidates = Vec::new();
     for call in matches.nodes(Role::Reservoir, "call") {
-        if called_member_or_awaited(call).is_none() {
-            continue;
-        }
         let Some((object, property, args)) = method_call(call) else {
             continue;
         };
