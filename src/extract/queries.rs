@@ -17,7 +17,7 @@
 //! subtree that does not.
 
 use super::prefilter::{Hit, Role, Roles};
-use super::syntax::Dialect;
+use super::syntax::{Dialect, Fields};
 use std::cell::RefCell;
 use std::sync::OnceLock;
 use tree_sitter::{Node, Query, QueryCursor, StreamingIterator, Tree};
@@ -121,13 +121,13 @@ impl<'t> FileMatches<'t> {
 /// for any other call, and for a call whose arguments are not a list (a
 /// tagged template).
 pub fn called_member(call: Node) -> Option<Node> {
-    member_called(call, call.child_by_field_name("function")?)
+    member_called(call, call.field("function")?)
 }
 
 /// [`called_member`], also through `await`: tree-sitter-typescript reads
 /// `await cache.get<T>(key)` as a call of `(await cache.get)`.
 pub fn called_member_or_awaited(call: Node) -> Option<Node> {
-    let function = call.child_by_field_name("function")?;
+    let function = call.field("function")?;
     match function.kind() {
         "await_expression" => member_called(call, function.named_child(0)?),
         _ => member_called(call, function),
@@ -135,17 +135,18 @@ pub fn called_member_or_awaited(call: Node) -> Option<Node> {
 }
 
 fn member_called<'t>(call: Node<'t>, function: Node<'t>) -> Option<Node<'t>> {
-    let is_list = call.child_by_field_name("arguments")?.kind() == "arguments";
-    let property = function.child_by_field_name("property")?;
-    let is_method = function.kind() == "member_expression" && property.kind() == "property_identifier";
-    (call.kind() == "call_expression" && is_list && is_method).then_some(function)
+    // Kinds first: most calls offered are not method calls, and field lookups cost more.
+    if call.kind() != "call_expression" || function.kind() != "member_expression" {
+        return None;
+    }
+    let is_list = call.field("arguments")?.kind() == "arguments";
+    let is_method = function.field("property")?.kind() == "property_identifier";
+    (is_list && is_method).then_some(function)
 }
 
 /// The property name of a member expression (`b` in `a.b`).
 pub fn member_property<'s>(member: Node, source: &'s [u8]) -> &'s str {
-    member
-        .child_by_field_name("property")
-        .map_or("", |p| super::syntax::text(p, source))
+    member.field("property").map_or("", |p| super::syntax::text(p, source))
 }
 
 /// The receiver, method name and arguments of a method call
@@ -154,9 +155,9 @@ pub fn member_property<'s>(member: Node, source: &'s [u8]) -> &'s str {
 pub fn method_call(call: Node) -> Option<(Node, Node, Node)> {
     let member = called_member_or_awaited(call)?;
     Some((
-        member.child_by_field_name("object")?,
-        member.child_by_field_name("property")?,
-        call.child_by_field_name("arguments")?,
+        member.field("object")?,
+        member.field("property")?,
+        call.field("arguments")?,
     ))
 }
 

@@ -11,7 +11,7 @@ use super::prefilter::Role;
 use super::queries::{called_member_or_awaited, member_property, FileMatches};
 use super::rules::{last_segment, ExtractRules};
 use super::symbols::enclosing_symbol;
-use super::syntax::{self, line, snippet, text, unwrap_expression, Ancestry};
+use super::syntax::{self, line, snippet, text, unwrap_expression, Ancestry, Fields};
 use crate::model::{PathKind, TableUse};
 use tree_sitter::{Node, Tree};
 
@@ -83,31 +83,23 @@ pub fn extract(
 /// `new Queue(...)` (the class named directly) or a call of a configured
 /// factory by its plain name.
 fn created_by(node: Node, source: &[u8], rules: &ExtractRules) -> Option<Created> {
-    if node.child_by_field_name("arguments")?.kind() != "arguments" {
+    if node.field("arguments")?.kind() != "arguments" {
         return None;
     }
     let first_literal = || {
-        node.child_by_field_name("arguments")
+        node.field("arguments")
             .and_then(|a| a.named_child(0))
             .and_then(|a| syntax::string_value(a, source))
     };
     match node.kind() {
-        "new_expression" => match text(
-            node.child_by_field_name("constructor")
-                .filter(|c| c.kind() == "identifier")?,
-            source,
-        ) {
+        "new_expression" => match text(node.field("constructor").filter(|c| c.kind() == "identifier")?, source) {
             "Queue" => Some(Created::Queue(first_literal())),
             "Worker" => Some(Created::Worker),
             "FlowProducer" => Some(Created::Flow),
             _ => None,
         },
         _ => {
-            let function = text(
-                node.child_by_field_name("function")
-                    .filter(|f| f.kind() == "identifier")?,
-                source,
-            );
+            let function = text(node.field("function").filter(|f| f.kind() == "identifier")?, source);
             if rules.queue_factories.iter().any(|f| f == function) {
                 Some(Created::Queue(first_literal()))
             } else if rules.worker_factories.iter().any(|f| f == function) {

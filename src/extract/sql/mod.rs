@@ -8,7 +8,7 @@ use super::ir::{Access, Candidate, TableRef};
 use super::prefilter::Role;
 use super::queries::{called_member_or_awaited, member_property, FileMatches};
 use super::symbols::enclosing_symbol;
-use super::syntax::{line, snippet, text, Ancestry};
+use super::syntax::{line, snippet, text, Ancestry, Fields};
 use crate::model::{PathKind, TableUse};
 use tree_sitter::{Node, Tree};
 
@@ -48,8 +48,8 @@ pub fn extract(tree: &Tree, matches: &FileMatches, source: &[u8], file: &str) ->
 
 /// The template of `` sql`...` ``: a call of the identifier `sql` with a template.
 fn tagged_template<'t>(call: Node<'t>, source: &[u8]) -> Option<Node<'t>> {
-    let tag = call.child_by_field_name("function")?;
-    let template = call.child_by_field_name("arguments")?;
+    let tag = call.field("function")?;
+    let template = call.field("arguments")?;
     let is_sql = tag.kind() == "identifier" && text(tag, source) == "sql";
     (call.kind() == "call_expression" && is_sql && template.kind() == "template_string").then_some(template)
 }
@@ -57,9 +57,9 @@ fn tagged_template<'t>(call: Node<'t>, source: &[u8]) -> Option<Node<'t>> {
 /// What follows `` sql<Row> `` in `` sql<Row>`...` ``, which tree-sitter-typescript
 /// reads as `(sql < Row) > ...`: the right operand of the outer comparison.
 fn generic_rest<'t>(binary: Node<'t>, source: &[u8]) -> Option<Node<'t>> {
-    let operator = |node: Node| node.child_by_field_name("operator").map(|o| o.kind());
-    let left = binary.child_by_field_name("left")?;
-    let tag = left.child_by_field_name("left")?;
+    let operator = |node: Node| node.field("operator").map(|o| o.kind());
+    let left = binary.field("left")?;
+    let tag = left.field("left")?;
     let tag = match tag.kind() {
         "await_expression" => tag.named_child(0)?,
         _ => tag,
@@ -70,7 +70,7 @@ fn generic_rest<'t>(binary: Node<'t>, source: &[u8]) -> Option<Node<'t>> {
         && left.kind() == "binary_expression"
         && operator(left) == Some("<");
     binary
-        .child_by_field_name("right")
+        .field("right")
         .filter(|right| is_sql && is_generic && right.is_named())
 }
 
@@ -79,10 +79,8 @@ fn raw_call(call: Node, source: &[u8]) -> bool {
     let Some(member) = called_member_or_awaited(call) else {
         return false;
     };
-    let has_text = call
-        .child_by_field_name("arguments")
-        .is_some_and(|a| a.named_child_count() > 0);
-    let object = member.child_by_field_name("object");
+    let has_text = call.field("arguments").is_some_and(|a| a.named_child_count() > 0);
+    let object = member.field("object");
     object.is_some_and(|o| o.kind() == "identifier" && text(o, source) == "sql")
         && member_property(member, source) == "raw"
         && has_text
