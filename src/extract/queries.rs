@@ -13,8 +13,10 @@
 //! And running a query over a whole tree costs about as much as parsing the
 //! file. So the one path query (`path_starts.scm`) runs only over the places
 //! where a name that can start a path stands (the prefilter's hits, see
-//! `prefilter.rs`): a path must contain one, and the cursor skips every
-//! subtree that does not.
+//! `prefilter.rs`): a path must contain one. As its patterns are bare node
+//! kinds, the nodes it matches around a hit are found by one walk down to
+//! the hit, comparing kinds; a query cursor, which steps over every earlier
+//! sibling on its way down, is kept for queries that look inside nodes.
 
 use super::prefilter::{Hit, Role, Roles};
 use super::syntax::{Dialect, Fields};
@@ -26,8 +28,19 @@ use tree_sitter::{Node, Query, QueryCursor, StreamingIterator, Tree};
 pub struct CompiledQuery {
     name: &'static str,
     source: &'static str,
-    typescript: OnceLock<Result<Query, String>>,
-    tsx: OnceLock<Result<Query, String>>,
+    typescript: OnceLock<Result<Compiled, String>>,
+    tsx: OnceLock<Result<Compiled, String>>,
+}
+
+/// A query compiled for one dialect.
+struct Compiled {
+    query: Query,
+    /// (kind id, capture index) for each pattern, sorted, when every pattern
+    /// is a bare node kind with one capture (`(call_expression) @call`);
+    /// `None` for any other query. Which nodes around a hit such a query
+    /// matches is then a question of their kinds alone (see
+    /// [`Compiled::matches_around`]).
+    bare_kinds: Option<Vec<(u16, u32)>>,
 }
 
 impl CompiledQuery {
@@ -43,13 +56,22 @@ impl CompiledQuery {
 
     /// The query compiled for `dialect`; an error names the `.scm` file.
     pub fn get(&self, dialect: Dialect) -> Result<&Query, String> {
+        self.compiled(dialect).map(|compiled| &compiled.query)
+    }
+
+    fn compiled(&self, dialect: Dialect) -> Result<&Compiled, String> {
         let cell = match dialect {
             Dialect::TypeScript => &self.typescript,
             Dialect::Tsx => &self.tsx,
         };
-        cell.get_or_init(|| Query::new(&dialect.language(), self.source).map_err(|e| format!("{}: {e}", self.name)))
-            .as_ref()
-            .map_err(Clone::clone)
+        cell.get_or_init(|| {
+            let language = dialect.language();
+            let query = Query::new(&language, self.source).map_err(|e| format!("{}: {e}", self.name))?;
+            let bare_kinds = bare_kinds(&query, self.source, &language);
+            Ok(Compiled { query, bare_kinds })
+        })
+        .as_ref()
+        .map_err(Clone::clone)
     }
 
     /// Runs the query over the nodes of `tree` that contain one of `hits`,
@@ -61,15 +83,19 @@ impl CompiledQuery {
         dialect: Dialect,
         hits: &[Hit],
     ) -> Result<FileMatches<'t>, String> {
-        let query = self.get(dialect)?;
+        let compiled = self.compiled(dialect)?;
+        let query = &compiled.query;
         let mut found = Vec::new();
         CURSOR.with_borrow_mut(|cursor| {
             for hit in hits {
+                let Some(inside) = compiled.matches_around(tree.root_node(), hit, &mut found) else {
+                    continue;
+                };
                 cursor.set_byte_range(hit.range.clone());
                 // Stops with the file's time budget; the scan then reports the file as too slow.
                 let mut out_of_time = |_: &tree_sitter::QueryCursorState| super::syntax::out_of_time();
                 let options = tree_sitter::QueryCursorOptions::new().progress_callback(&mut out_of_time);
-                let mut matches = cursor.matches_with_options(query, tree.root_node(), source, options);
+                let mut matches = cursor.matches_with_options(query, inside, source, options);
                 while let Some(m) = matches.next() {
                     found.extend(
                         m.captures
@@ -83,6 +109,91 @@ impl CompiledQuery {
         });
         Ok(FileMatches { query, found })
     }
+}
+
+impl Compiled {
+    /// The matches around `hit` that can be found without a query cursor,
+    /// added to `found`; returns the node the cursor must still search (over
+    /// the hit's range), or `None` when nothing is left to search.
+    ///
+    /// A cursor restricted to a byte range still walks down from where it
+    /// starts, stepping over every earlier sibling on the way and checking
+    /// each against every pattern; from the root of a file with a few hundred
+    /// statements and class members that cost as much per hit as the whole
+    /// extraction of the path. The nodes that meet a range are the ones
+    /// holding it, from the root down to the smallest, and the ones inside
+    /// that smallest one. A query of bare node kinds matches a node on that
+    /// chain by its kind alone, so one walk down finds those; only inside
+    /// the smallest node (a leaf, for a hit on a name) is the cursor needed.
+    fn matches_around<'t>(
+        &self,
+        root: Node<'t>,
+        hit: &Hit,
+        found: &mut Vec<(Roles, u32, Node<'t>)>,
+    ) -> Option<Node<'t>> {
+        let Some(kinds) = &self.bare_kinds else {
+            return Some(root);
+        };
+        let (start, end) = (hit.range.start, hit.range.end);
+        let mut walk = root.walk();
+        loop {
+            let node = walk.node();
+            let first = kinds.partition_point(|&(kind, _)| kind < node.kind_id());
+            let captures = kinds[first..]
+                .iter()
+                .take_while(|&&(kind, _)| kind == node.kind_id())
+                .map(|&(_, capture)| (hit.roles, capture, node));
+            // The one child that can hold the range is the first to end after its start.
+            let holder = walk
+                .goto_first_child_for_byte(start)
+                .map(|_| walk.node())
+                .filter(|child| {
+                    child.start_byte() <= start && end <= child.end_byte() && child.start_byte() < child.end_byte()
+                });
+            match holder {
+                Some(_) => found.extend(captures),
+                // `node` is the smallest node holding the range.
+                None if node.child_count() > 0 => return Some(node),
+                None => {
+                    found.extend(captures);
+                    return None;
+                }
+            }
+        }
+    }
+}
+
+/// (kind id, capture index) for each pattern of a query whose every pattern
+/// is a bare node kind with one capture (`(call_expression) @call`), over
+/// every symbol of `language` with that name, sorted; `None` when any pattern
+/// is anything more (fields, children, predicates, alternations, anonymous
+/// nodes).
+fn bare_kinds(query: &Query, source: &str, language: &tree_sitter::Language) -> Option<Vec<(u16, u32)>> {
+    let is_name = |text: &str| !text.is_empty() && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    let mut kinds = Vec::new();
+    for pattern in 0..query.pattern_count() {
+        let text = source.get(query.start_byte_for_pattern(pattern)..query.end_byte_for_pattern(pattern))?;
+        let (kind, capture) = text.trim().strip_prefix('(')?.split_once(')')?;
+        let capture = capture.trim().strip_prefix('@')?;
+        if !is_name(kind) || !is_name(capture) {
+            return None;
+        }
+        let capture = query.capture_index_for_name(capture)?;
+        // Every symbol with that name: a grammar may alias several to one.
+        let before = kinds.len();
+        kinds.extend(
+            (0..language.node_kind_count())
+                .filter_map(|id| u16::try_from(id).ok())
+                .filter(|&id| language.node_kind_is_named(id) && language.node_kind_for_id(id) == Some(kind))
+                .map(|id| (id, capture)),
+        );
+        if kinds.len() == before {
+            return None;
+        }
+    }
+    kinds.sort_unstable();
+    kinds.dedup();
+    Some(kinds)
 }
 
 thread_local! {
@@ -186,5 +297,45 @@ impl QueryExt for Query {
         nodes.sort_by_key(|n| (n.start_byte(), n.end_byte()));
         nodes.dedup_by_key(|n| n.id());
         nodes
+    }
+}
+
+#[cfg(test)]
+mod bare_kind_tests {
+    use super::*;
+
+    #[test]
+    fn a_query_of_bare_node_kinds_knows_its_kinds() {
+        let paths = CompiledQuery::new("path_starts.scm", include_str!("path_starts.scm"));
+        for dialect in [Dialect::TypeScript, Dialect::Tsx] {
+            let compiled = paths.compiled(dialect).expect("compiles");
+            let language = dialect.language();
+            let mut names: Vec<&str> = compiled
+                .bare_kinds
+                .as_ref()
+                .expect("path_starts.scm names node kinds only")
+                .iter()
+                .filter_map(|&(id, _)| language.node_kind_for_id(id))
+                .collect();
+            // Several symbols may share a name (`call_expression` has two).
+            names.sort_unstable();
+            names.dedup();
+            assert_eq!(names, ["binary_expression", "call_expression", "new_expression"]);
+        }
+    }
+
+    #[test]
+    fn a_query_that_looks_inside_nodes_is_run_by_the_cursor_alone() {
+        for source in [
+            "(call_expression function: (identifier) @f)",
+            "((call_expression) @call (#eq? @call \"x\"))",
+            "[(call_expression) (new_expression)] @either",
+            "(call_expression) @call\n(identifier)",
+            "(call_expression)",
+        ] {
+            let query = CompiledQuery::new("probe.scm", source);
+            let compiled = query.compiled(Dialect::TypeScript).expect("compiles");
+            assert_eq!(compiled.bare_kinds, None, "{source}");
+        }
     }
 }
