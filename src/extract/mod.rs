@@ -394,17 +394,22 @@ static PATH_STARTS: queries::CompiledQuery =
 /// Links references across `files` and assigns ids; candidates come out in
 /// file order.
 pub fn finish(files: Vec<FileExtraction>) -> Vec<Candidate> {
-    let summaries = files
-        .iter()
-        .map(|f| (f.summary.file.clone(), f.summary.clone()))
+    use rayon::prelude::*;
+    let (by_file, summaries): (Vec<Vec<Candidate>>, std::collections::BTreeMap<String, FileSummary>) = files
+        .into_iter()
+        .map(|f| (f.candidates, (f.summary.file.clone(), f.summary)))
+        .unzip();
+    // Linking reads the other files' summaries only, and ids count within a
+    // file, so each file's candidates are done apart, on every core.
+    let by_file: Vec<Vec<Candidate>> = by_file
+        .into_par_iter()
+        .map(|mut candidates| {
+            links::link(&mut candidates, &summaries);
+            assign_ids(&mut candidates);
+            candidates
+        })
         .collect();
-    let mut all = Vec::new();
-    for file in files {
-        let mut candidates = file.candidates;
-        links::link(&mut candidates, &summaries);
-        assign_ids(&mut candidates);
-        all.extend(candidates);
-    }
+    let mut all: Vec<Candidate> = by_file.into_iter().flatten().collect();
     links::link_sinks(&mut all, &summaries);
     all
 }

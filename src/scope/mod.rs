@@ -99,8 +99,15 @@ fn touched_tables(candidate: &Candidate, relation: &relation::Relation) -> Vec<T
 
 /// Decides every candidate of an extraction.
 pub fn decide_all(extraction: Extraction, taxonomy: &Taxonomy) -> ScanResult {
-    let mut paths: Vec<DataPath> = extraction.candidates.iter().map(|c| decide(c, taxonomy)).collect();
-    paths.sort_by(|a, b| (&a.file, &a.id).cmp(&(&b.file, &b.id)));
+    use rayon::prelude::*;
+    // On every core; each candidate is dropped once decided. The order is
+    // the sort's, whatever the threads did.
+    let mut paths: Vec<DataPath> = extraction
+        .candidates
+        .into_par_iter()
+        .map(|candidate| decide(&candidate, taxonomy))
+        .collect();
+    paths.par_sort_by(|a, b| (&a.file, &a.id).cmp(&(&b.file, &b.id)));
     ScanResult {
         paths,
         not_analysable: extraction.not_analysable,
