@@ -164,6 +164,12 @@ pub fn scan_cached(
     cache_dir: Option<&std::path::Path>,
 ) -> Result<Extraction, ExtractError> {
     use rayon::prelude::*;
+    // Compiling the path query takes a few milliseconds, and every thread
+    // needs it after its first parse; compiled while the sources are listed,
+    // no thread waits for it.
+    rayon::spawn(|| {
+        let _ = PATH_STARTS.get(Dialect::TypeScript);
+    });
     let (files, not_followed) = files::select_reporting(selection)?;
     if files.is_empty() && not_followed.is_empty() {
         return Err(ExtractError::NoSources {
