@@ -3,6 +3,7 @@
 use super::ir::{Callee, Expr, Prop};
 use super::kysely;
 use super::syntax::{self, snippet, text, unwrap_expression, Fields};
+use crate::extract::syntax::KindName;
 use tree_sitter::Node;
 
 /// Lowers `node` into an [`Expr`]. Inline Kysely queries become
@@ -10,7 +11,7 @@ use tree_sitter::Node;
 /// scoping can fail closed on it.
 pub fn lower(node: Node, source: &[u8]) -> Expr {
     let node = unwrap_expression(node);
-    match node.kind() {
+    match node.kind_name() {
         "string" => Expr::Str(syntax::string_value(node, source).unwrap_or_default()),
         "template_string" => match syntax::string_value(node, source) {
             Some(value) => Expr::Str(value),
@@ -30,8 +31,8 @@ pub fn lower(node: Node, source: &[u8]) -> Expr {
             let mut cursor = node.walk();
             let items = node
                 .named_children(&mut cursor)
-                .filter(|c| c.kind() != "comment")
-                .map(|c| match c.kind() {
+                .filter(|c| c.kind_name() != "comment")
+                .map(|c| match c.kind_name() {
                     "spread_element" => Expr::Opaque(snippet(c, source)),
                     _ => lower(c, source),
                 })
@@ -50,7 +51,7 @@ pub fn lower(node: Node, source: &[u8]) -> Expr {
             Expr::OneOf(vec![branch("consequence"), branch("alternative")])
         }
         "binary_expression" => {
-            let operator = node.field("operator").map(|o| o.kind());
+            let operator = node.field("operator").map(|o| o.kind_name());
             match operator {
                 Some("??") | Some("||") => {
                     let side = |field| {
@@ -70,12 +71,12 @@ pub fn lower(node: Node, source: &[u8]) -> Expr {
 /// `a.b.c`, `this.orgId`: a dotted path of plain names, or `None`.
 fn ref_path(node: Node, source: &[u8]) -> Option<String> {
     let node = unwrap_expression(node);
-    match node.kind() {
+    match node.kind_name() {
         "identifier" | "this" => Some(text(node, source).to_string()),
         "member_expression" => {
             let object = ref_path(node.field("object")?, source)?;
             let property = node.field("property")?;
-            if property.kind() != "property_identifier" {
+            if property.kind_name() != "property_identifier" {
                 return None;
             }
             Some(format!("{object}.{}", text(property, source)))
@@ -88,12 +89,12 @@ fn lower_object(node: Node, source: &[u8]) -> Vec<Prop> {
     let mut cursor = node.walk();
     let mut props = Vec::new();
     for child in node.named_children(&mut cursor) {
-        match child.kind() {
+        match child.kind_name() {
             "pair" => {
                 let (Some(key), Some(value)) = (child.field("key"), child.field("value")) else {
                     continue;
                 };
-                match key.kind() {
+                match key.kind_name() {
                     "property_identifier" | "number" => {
                         props.push(Prop::KeyValue(text(key, source).to_string(), lower(value, source)))
                     }
@@ -135,7 +136,7 @@ pub fn lower_function(node: Node, source: &[u8]) -> Expr {
     let Some(body) = node.field("body") else {
         return Expr::Opaque(snippet(node, source));
     };
-    let body = if body.kind() == "statement_block" {
+    let body = if body.kind_name() == "statement_block" {
         match single_return(body) {
             Some(returned) => lower(returned, source),
             None => Expr::Opaque(snippet(node, source)),
@@ -154,7 +155,7 @@ pub fn lower_function(node: Node, source: &[u8]) -> Expr {
 /// lowers; `None` where it lowers an opaque body or none.
 pub fn function_result(node: Node) -> Option<Node> {
     let body = node.field("body")?;
-    if body.kind() == "statement_block" {
+    if body.kind_name() == "statement_block" {
         single_return(body)
     } else {
         Some(body)
@@ -172,9 +173,9 @@ pub fn parameter_names(node: Node, source: &[u8]) -> Vec<String> {
     let mut cursor = params.walk();
     params
         .named_children(&mut cursor)
-        .filter(|p| matches!(p.kind(), "required_parameter" | "optional_parameter"))
+        .filter(|p| matches!(p.kind_name(), "required_parameter" | "optional_parameter"))
         .map(|p| match p.field("pattern") {
-            Some(pattern) if pattern.kind() == "identifier" => text(pattern, source).to_string(),
+            Some(pattern) if pattern.kind_name() == "identifier" => text(pattern, source).to_string(),
             _ => "_".to_string(),
         })
         .collect()
@@ -185,10 +186,10 @@ fn single_return(block: Node) -> Option<Node> {
     let mut cursor = block.walk();
     let statements: Vec<Node> = block
         .named_children(&mut cursor)
-        .filter(|n| n.kind() != "comment")
+        .filter(|n| n.kind_name() != "comment")
         .collect();
     match statements.as_slice() {
-        [only] if only.kind() == "return_statement" => only.named_child(0),
+        [only] if only.kind_name() == "return_statement" => only.named_child(0),
         _ => None,
     }
 }
@@ -200,13 +201,13 @@ fn lower_call(node: Node, source: &[u8]) -> Expr {
     let (Some(function), Some(arguments)) = (node.field("function"), node.field("arguments")) else {
         return Expr::Opaque(snippet(node, source));
     };
-    if arguments.kind() != "arguments" {
+    if arguments.kind_name() != "arguments" {
         // A tagged template (`sql\`...\``) inside a builder is raw SQL the
         // builder analysis cannot read.
         return Expr::Opaque(snippet(node, source));
     }
     let function = unwrap_expression(function);
-    let callee = match function.kind() {
+    let callee = match function.kind_name() {
         "identifier" => Callee::Function(text(function, source).to_string()),
         "member_expression" => {
             let receiver = function
@@ -236,8 +237,8 @@ pub fn lower_arguments(arguments: Node, source: &[u8]) -> Vec<Expr> {
     let mut cursor = arguments.walk();
     arguments
         .named_children(&mut cursor)
-        .filter(|c| c.kind() != "comment")
-        .map(|c| match c.kind() {
+        .filter(|c| c.kind_name() != "comment")
+        .map(|c| match c.kind_name() {
             "spread_element" => Expr::Opaque(snippet(c, source)),
             _ => lower(c, source),
         })
@@ -253,7 +254,7 @@ pub fn declaration_value<'t>(scope: Node<'t>, name: &str, before: usize, source:
         if node.start_byte() >= before {
             continue;
         }
-        if node.kind() == "variable_declarator" {
+        if node.kind_name() == "variable_declarator" {
             let declared = node.field("name").map(|n| text(n, source));
             if declared == Some(name) {
                 if let Some(value) = node.field("value") {

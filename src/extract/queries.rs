@@ -20,6 +20,7 @@
 
 use super::prefilter::{Hit, Role, Roles};
 use super::syntax::{Dialect, Fields};
+use crate::extract::syntax::KindName;
 use std::cell::RefCell;
 use std::sync::OnceLock;
 use tree_sitter::{Node, Query, QueryCursor, StreamingIterator, Tree};
@@ -239,7 +240,7 @@ pub fn called_member(call: Node) -> Option<Node> {
 /// `await cache.get<T>(key)` as a call of `(await cache.get)`.
 pub fn called_member_or_awaited(call: Node) -> Option<Node> {
     let function = call.field("function")?;
-    match function.kind() {
+    match function.kind_name() {
         "await_expression" => member_called(call, function.named_child(0)?),
         _ => member_called(call, function),
     }
@@ -247,11 +248,11 @@ pub fn called_member_or_awaited(call: Node) -> Option<Node> {
 
 fn member_called<'t>(call: Node<'t>, function: Node<'t>) -> Option<Node<'t>> {
     // Kinds first: most calls offered are not method calls, and field lookups cost more.
-    if call.kind() != "call_expression" || function.kind() != "member_expression" {
+    if call.kind_name() != "call_expression" || function.kind_name() != "member_expression" {
         return None;
     }
-    let is_list = call.field("arguments")?.kind() == "arguments";
-    let is_method = function.field("property")?.kind() == "property_identifier";
+    let is_list = call.field("arguments")?.kind_name() == "arguments";
+    let is_method = function.field("property")?.kind_name() == "property_identifier";
     (is_list && is_method).then_some(function)
 }
 

@@ -8,6 +8,7 @@ use super::links::{FileSummary, Import, KeyBuilder};
 use super::lower::parameter_names;
 use super::queues::job_data_reads;
 use super::syntax::{self, text, Ancestry};
+use crate::extract::syntax::KindName;
 use tree_sitter::Node;
 
 /// Imports, processors and key builders of a parsed file.
@@ -19,7 +20,7 @@ pub fn summarise(root: Node, source: &[u8], file: &str) -> FileSummary {
     let ancestry = Ancestry::new(root);
     let mut cursor = root.walk();
     for statement in root.named_children(&mut cursor) {
-        let declaration = match statement.kind() {
+        let declaration = match statement.kind_name() {
             "export_statement" => statement.child_by_field_name("declaration"),
             "import_statement" => {
                 imports(statement, source, &mut summary);
@@ -28,7 +29,7 @@ pub fn summarise(root: Node, source: &[u8], file: &str) -> FileSummary {
             _ => Some(statement),
         };
         let Some(declaration) = declaration else { continue };
-        match declaration.kind() {
+        match declaration.kind_name() {
             "function_declaration" => {
                 if let Some(name) = declaration.child_by_field_name("name") {
                     function(declaration, text(name, source), source, &mut summary, &ancestry);
@@ -43,7 +44,7 @@ pub fn summarise(root: Node, source: &[u8], file: &str) -> FileSummary {
                     ) else {
                         continue;
                     };
-                    if matches!(value.kind(), "arrow_function" | "function_expression" | "function") {
+                    if matches!(value.kind_name(), "arrow_function" | "function_expression" | "function") {
                         function(value, text(name, source), source, &mut summary, &ancestry);
                     }
                 }
@@ -57,7 +58,7 @@ pub fn summarise(root: Node, source: &[u8], file: &str) -> FileSummary {
                 };
                 let mut members = body.walk();
                 for member in body.named_children(&mut members) {
-                    if member.kind() != "method_definition" {
+                    if member.kind_name() != "method_definition" {
                         continue;
                     }
                     let Some(name) = member.child_by_field_name("name") else {
@@ -90,21 +91,21 @@ fn function<'t>(node: Node<'t>, name: &str, source: &[u8], summary: &mut FileSum
 /// A function whose whole result is a key expression (template, concatenation).
 fn key_builder<'t>(function: Node<'t>, source: &[u8], ancestry: &Ancestry<'t>) -> Option<KeyBuilder> {
     let body = function.child_by_field_name("body")?;
-    let returned = if body.kind() == "statement_block" {
+    let returned = if body.kind_name() == "statement_block" {
         let mut cursor = body.walk();
         let statements: Vec<Node> = body
             .named_children(&mut cursor)
-            .filter(|n| n.kind() != "comment")
+            .filter(|n| n.kind_name() != "comment")
             .collect();
         match statements.as_slice() {
-            [only] if only.kind() == "return_statement" => only.named_child(0)?,
+            [only] if only.kind_name() == "return_statement" => only.named_child(0)?,
             _ => return None,
         }
     } else {
         body
     };
     let returned = syntax::unwrap_expression(returned);
-    if !matches!(returned.kind(), "template_string" | "binary_expression") {
+    if !matches!(returned.kind_name(), "template_string" | "binary_expression") {
         return None;
     }
     let parts = key_parts(returned, source, 0, ancestry);
@@ -127,7 +128,7 @@ fn imports(statement: Node, source: &[u8], summary: &mut FileSummary) {
     };
     let mut stack = vec![statement];
     while let Some(node) = stack.pop() {
-        match node.kind() {
+        match node.kind_name() {
             "import_specifier" => {
                 let name = node.child_by_field_name("name").map(|n| text(n, source).to_string());
                 let alias = node.child_by_field_name("alias").map(|n| text(n, source).to_string());
@@ -146,7 +147,7 @@ fn imports(statement: Node, source: &[u8], summary: &mut FileSummary) {
                 // A default import is the clause's direct identifier child.
                 let mut cursor = node.walk();
                 for child in node.named_children(&mut cursor) {
-                    if child.kind() == "identifier" {
+                    if child.kind_name() == "identifier" {
                         summary.imports.insert(
                             text(child, source).to_string(),
                             Import {

@@ -3,6 +3,7 @@
 //! `<module>`. Anonymous callbacks belong to the symbol around them.
 
 use super::syntax::{text, Ancestry, Fields};
+use crate::extract::syntax::KindName;
 use tree_sitter::Node;
 
 /// The symbol a top-level statement belongs to.
@@ -28,7 +29,7 @@ pub fn enclosing_symbol<'t>(node: Node<'t>, source: &[u8], ancestry: &Ancestry<'
 /// The name `node` contributes to a symbol path, if it is a named scope.
 fn name_of<'t>(node: Node<'t>, source: &[u8], ancestry: &Ancestry<'t>) -> Option<String> {
     let field_text = |field: &str| node.field(field).map(|n| text(n, source).to_string());
-    match node.kind() {
+    match node.kind_name() {
         "class_declaration" | "class" | "abstract_class_declaration" => {
             Some(field_text("name").unwrap_or_else(|| "<class>".to_string()))
         }
@@ -38,10 +39,10 @@ fn name_of<'t>(node: Node<'t>, source: &[u8], ancestry: &Ancestry<'t>) -> Option
                 return Some(own);
             }
             let parent = ancestry.parent(node)?;
-            match parent.kind() {
+            match parent.kind_name() {
                 "variable_declarator" => parent
                     .field("name")
-                    .filter(|n| n.kind() == "identifier")
+                    .filter(|n| n.kind_name() == "identifier")
                     .map(|n| text(n, source).to_string()),
                 "public_field_definition" => parent.field("name").map(|n| text(n, source).to_string()),
                 "pair" => {
@@ -56,7 +57,7 @@ fn name_of<'t>(node: Node<'t>, source: &[u8], ancestry: &Ancestry<'t>) -> Option
         // methods read `handlers.list`.
         "variable_declarator" => {
             let value = node.field("value")?;
-            if value.kind() == "object" {
+            if value.kind_name() == "object" {
                 field_text("name")
             } else {
                 None

@@ -623,7 +623,7 @@ impl SurveyKinds {
         // ERROR nodes have an id past the grammar's kinds.
         match self.by_id.get(usize::from(node.kind_id())) {
             Some(flags) => *flags,
-            None => kind_flags(node.kind()),
+            None => kind_flags(node.kind_name()),
         }
     }
 }
@@ -705,7 +705,7 @@ fn syntax_errors(tree: &Tree, source: &[u8], file: &str) -> Vec<NotAnalysable> {
         if node.is_error() || node.is_missing() {
             let start = node.start_position();
             let reason = if node.is_missing() {
-                format!("syntax error: missing `{}`", node.kind())
+                format!("syntax error: missing `{}`", node.kind_name())
             } else if source
                 .get(node.start_byte()..node.end_byte())
                 .is_some_and(|b| b.contains(&0))
@@ -789,40 +789,74 @@ pub trait Fields<'t> {
 
 impl<'t> Fields<'t> for Node<'t> {
     fn field(&self, name: &str) -> Option<Node<'t>> {
-        let language = self.language();
-        match FieldTable::all().iter().find(|table| table.language == *language) {
-            Some(table) => table.id(name).and_then(|id| self.child_by_field_id(id)),
+        match Grammar::of(self) {
+            Some(grammar) => grammar.field_id(name).and_then(|id| self.child_by_field_id(id)),
             None => self.child_by_field_name(name),
         }
     }
 }
 
-/// The field ids of one dialect's grammar, by name.
-struct FieldTable {
-    language: Language,
-    /// Sorted by name.
-    ids: Vec<(&'static str, u16)>,
+/// [`Node::kind`], read from a table of the grammar's kind names made once:
+/// tree-sitter measures the name and checks that it is UTF-8 on every call,
+/// and the extractors, comparing kinds at every step, made 200,000 such
+/// calls on a 2 MB backend (2% of a scan).
+pub trait KindName {
+    /// The node's kind, as [`Node::kind`] names it.
+    fn kind_name(&self) -> &'static str;
 }
 
-impl FieldTable {
-    fn all() -> &'static [FieldTable; 2] {
-        static TABLES: LazyLock<[FieldTable; 2]> =
-            LazyLock::new(|| [Dialect::TypeScript, Dialect::Tsx].map(|dialect| FieldTable::new(dialect.language())));
-        &TABLES
+impl KindName for Node<'_> {
+    fn kind_name(&self) -> &'static str {
+        Grammar::of(self)
+            .and_then(|grammar| grammar.kinds.get(usize::from(self.kind_id())).copied())
+            .filter(|name| !name.is_empty())
+            .unwrap_or_else(|| self.kind())
+    }
+}
+
+/// What [`Fields`] and [`KindName`] read of one dialect's grammar.
+struct Grammar {
+    language: Language,
+    /// Field names and ids, sorted by name.
+    fields: Vec<(&'static str, u16)>,
+    /// Kind names, by kind id.
+    kinds: Vec<&'static str>,
+}
+
+impl Grammar {
+    /// The tables of the grammar `node` belongs to; `None` for a grammar
+    /// other than the two dialects'.
+    fn of(node: &Node) -> Option<&'static Grammar> {
+        static GRAMMARS: LazyLock<[Grammar; 2]> =
+            LazyLock::new(|| [Dialect::TypeScript, Dialect::Tsx].map(|dialect| Grammar::new(dialect.language())));
+        let language = node.language();
+        GRAMMARS.iter().find(|grammar| grammar.language == *language)
     }
 
-    fn new(language: Language) -> FieldTable {
-        let mut ids: Vec<(&'static str, u16)> = (1..=language.field_count())
+    fn new(language: Language) -> Grammar {
+        let mut fields: Vec<(&'static str, u16)> = (1..=language.field_count())
             .filter_map(|id| u16::try_from(id).ok())
             .filter_map(|id| Some((language.field_name_for_id(id)?, id)))
             .collect();
-        ids.sort_unstable();
-        FieldTable { language, ids }
+        fields.sort_unstable();
+        let kinds = (0..language.node_kind_count())
+            .map(|id| {
+                u16::try_from(id)
+                    .ok()
+                    .and_then(|id| language.node_kind_for_id(id))
+                    .unwrap_or_default()
+            })
+            .collect();
+        Grammar {
+            language,
+            fields,
+            kinds,
+        }
     }
 
-    fn id(&self, name: &str) -> Option<u16> {
-        let at = self.ids.binary_search_by(|(field, _)| (*field).cmp(name)).ok()?;
-        Some(self.ids[at].1)
+    fn field_id(&self, name: &str) -> Option<u16> {
+        let at = self.fields.binary_search_by(|(field, _)| (*field).cmp(name)).ok()?;
+        Some(self.fields[at].1)
     }
 }
 
@@ -898,12 +932,12 @@ pub fn line(node: Node) -> usize {
 /// parentheses, `await`, `as`/`satisfies` casts and non-null assertions.
 pub fn unwrap_expression(mut node: Node) -> Node {
     loop {
-        let inner = match node.kind() {
+        let inner = match node.kind_name() {
             "parenthesized_expression" | "await_expression" | "non_null_expression" => node.named_child(0),
             "as_expression" | "satisfies_expression" | "type_assertion" => {
                 // `x as T`: the expression is the first named child;
                 // `<T>x`: it is the last.
-                if node.kind() == "type_assertion" {
+                if node.kind_name() == "type_assertion" {
                     node.named_child(node.named_child_count().saturating_sub(1))
                 } else {
                     node.named_child(0)
@@ -922,7 +956,7 @@ pub fn unwrap_expression(mut node: Node) -> Node {
 /// substitutions), or `None` for anything else.
 pub fn string_value(node: Node, source: &[u8]) -> Option<String> {
     let node = unwrap_expression(node);
-    match node.kind() {
+    match node.kind_name() {
         "string" => {
             let mut value = String::new();
             let mut cursor = node.walk();
@@ -935,7 +969,7 @@ pub fn string_value(node: Node, source: &[u8]) -> Option<String> {
             let mut cursor = node.walk();
             let mut value = String::new();
             for child in node.named_children(&mut cursor) {
-                match child.kind() {
+                match child.kind_name() {
                     "string_fragment" | "escape_sequence" => value.push_str(text(child, source)),
                     _ => return None,
                 }
@@ -950,7 +984,7 @@ pub fn string_value(node: Node, source: &[u8]) -> Option<String> {
 /// class static block).
 pub fn is_function(node: Node) -> bool {
     matches!(
-        node.kind(),
+        node.kind_name(),
         "function_declaration"
             | "function_expression"
             | "function"
@@ -1020,7 +1054,7 @@ impl<'t> Ancestry<'t> {
     pub fn wrapped_parent(&self, node: Node<'t>) -> Option<Node<'t>> {
         let mut parent = self.parent(node)?;
         while matches!(
-            parent.kind(),
+            parent.kind_name(),
             "parenthesized_expression"
                 | "await_expression"
                 | "non_null_expression"
@@ -1213,7 +1247,7 @@ mod tests {
         let mut kinds = Vec::new();
         let mut stack = vec![tree.root_node()];
         while let Some(node) = stack.pop() {
-            kinds.push(node.kind());
+            kinds.push(node.kind_name());
             let mut cursor = node.walk();
             stack.extend(node.children(&mut cursor));
         }
@@ -1226,7 +1260,7 @@ mod tests {
             .unwrap()
             .parent()
             .unwrap();
-        assert_eq!(arguments.kind(), "arguments");
+        assert_eq!(arguments.kind_name(), "arguments");
         assert_eq!(text(arguments.named_child(0).unwrap(), source), "'logs'");
     }
 
@@ -1373,7 +1407,7 @@ mod tests {
                     reference(top, |_| true, |_| true)
                 );
                 let enter = |n: Node| n.end_byte() > middle;
-                let keep = |n: Node| n.kind() == "identifier" || n.child_count() == 0;
+                let keep = |n: Node| n.kind_name() == "identifier" || n.child_count() == 0;
                 assert_eq!(ids(named_nodes(top, enter, keep)), reference(top, enter, keep));
             }
         }
@@ -1390,18 +1424,18 @@ mod tests {
         loop {
             let node = cursor.node();
             let mut descend = true;
-            if node.kind() == "comment" {
-                let parent = path.len().checked_sub(2).map(|at| path[at].kind());
+            if node.kind_name() == "comment" {
+                let parent = path.len().checked_sub(2).map(|at| path[at].kind_name());
                 if !parent.is_some_and(|kind| COMMENTS_HARMLESS_IN.contains(&kind)) {
                     found.comments.push(Cut::of(node, false));
                 }
             } else if path.len() > MAX_DEPTH && node.child_count() > 0 {
                 let at = (MAX_DEPTH / 2..path.len())
                     .rev()
-                    .find(|&i| is_expression(path[i].kind()))
+                    .find(|&i| is_expression(path[i].kind_name()))
                     .unwrap_or(path.len() - 1);
                 let cut = path[at];
-                found.too_deep.push(Cut::of(cut, is_expression(cut.kind())));
+                found.too_deep.push(Cut::of(cut, is_expression(cut.kind_name())));
                 while path.len() > at + 1 {
                     cursor.goto_parent();
                     path.pop();

@@ -11,6 +11,7 @@ use super::queries::{method_call, FileMatches};
 use super::rules::{last_segment, ExtractRules};
 use super::symbols::enclosing_symbol;
 use super::syntax::{self, line, snippet, text, unwrap_expression, Ancestry};
+use crate::extract::syntax::KindName;
 use crate::model::{PathKind, TableUse};
 use tree_sitter::{Node, Tree};
 
@@ -66,12 +67,12 @@ pub fn key_parts<'t>(node: Node<'t>, source: &[u8], depth: usize, ancestry: &Anc
     if let Some(literal) = syntax::string_value(node, source) {
         return vec![KeyPart::Text(literal)];
     }
-    match node.kind() {
+    match node.kind_name() {
         "template_string" => {
             let mut parts = Vec::new();
             let mut cursor = node.walk();
             for child in node.named_children(&mut cursor) {
-                match child.kind() {
+                match child.kind_name() {
                     "string_fragment" | "escape_sequence" => parts.push(KeyPart::Text(text(child, source).to_string())),
                     "template_substitution" => match child.named_child(0) {
                         Some(inner) => parts.push(hole(inner, source)),
@@ -82,14 +83,18 @@ pub fn key_parts<'t>(node: Node<'t>, source: &[u8], depth: usize, ancestry: &Anc
             }
             parts
         }
-        "binary_expression" if node.child_by_field_name("operator").is_some_and(|o| o.kind() == "+") => {
+        "binary_expression"
+            if node
+                .child_by_field_name("operator")
+                .is_some_and(|o| o.kind_name() == "+") =>
+        {
             let mut parts = Vec::new();
             for side in ["left", "right"] {
                 match node.child_by_field_name(side) {
                     Some(operand) => match syntax::string_value(operand, source) {
                         Some(literal) => parts.push(KeyPart::Text(literal)),
                         None if matches!(
-                            unwrap_expression(operand).kind(),
+                            unwrap_expression(operand).kind_name(),
                             "template_string" | "binary_expression"
                         ) =>
                         {
@@ -106,9 +111,9 @@ pub fn key_parts<'t>(node: Node<'t>, source: &[u8], depth: usize, ancestry: &Anc
             let callee = node.child_by_field_name("function").map(unwrap_expression);
             let arguments = node
                 .child_by_field_name("arguments")
-                .filter(|a| a.kind() == "arguments");
+                .filter(|a| a.kind_name() == "arguments");
             match (callee, arguments) {
-                (Some(callee), Some(arguments)) if matches!(callee.kind(), "identifier" | "member_expression") => {
+                (Some(callee), Some(arguments)) if matches!(callee.kind_name(), "identifier" | "member_expression") => {
                     vec![KeyPart::Builder {
                         callee: text(callee, source).to_string(),
                         args: lower_arguments(arguments, source),
@@ -133,7 +138,7 @@ pub fn key_parts<'t>(node: Node<'t>, source: &[u8], depth: usize, ancestry: &Anc
 /// callee (`{hashParams(…)}`), with every name it mentions.
 fn hole(node: Node, source: &[u8]) -> KeyPart {
     let node = unwrap_expression(node);
-    let shown = match node.kind() {
+    let shown = match node.kind_name() {
         "identifier" | "member_expression" => last_segment(text(node, source)).to_string(),
         "call_expression" => node
             .child_by_field_name("function")
@@ -145,7 +150,7 @@ fn hole(node: Node, source: &[u8]) -> KeyPart {
     let mut stack = vec![node];
     while let Some(current) = stack.pop() {
         if matches!(
-            current.kind(),
+            current.kind_name(),
             "identifier" | "property_identifier" | "shorthand_property_identifier"
         ) {
             names.push(text(current, source).to_string());
@@ -153,11 +158,11 @@ fn hole(node: Node, source: &[u8]) -> KeyPart {
         let mut cursor = current.walk();
         stack.extend(current.named_children(&mut cursor));
     }
-    let fallback = node.kind() == "ternary_expression"
-        || (node.kind() == "binary_expression"
+    let fallback = node.kind_name() == "ternary_expression"
+        || (node.kind_name() == "binary_expression"
             && node
                 .child_by_field_name("operator")
-                .is_some_and(|o| matches!(o.kind(), "??" | "||")));
+                .is_some_and(|o| matches!(o.kind_name(), "??" | "||")));
     KeyPart::Hole {
         text: shown,
         names,

@@ -14,6 +14,7 @@ use super::prefilter::Role;
 use super::queries::{called_member, member_property, FileMatches};
 use super::symbols::enclosing_symbol;
 use super::syntax::{self, line, snippet, text, unwrap_expression, Ancestry, Fields};
+use crate::extract::syntax::KindName;
 use crate::model::PathKind;
 use aho_corasick::AhoCorasick;
 use std::sync::LazyLock;
@@ -73,7 +74,7 @@ fn local_helpers(root: Node, source: &[u8]) -> Vec<Helper> {
                 .is_none_or(|tokens| tokens.is_match(source.get(node.byte_range()).unwrap_or_default()))
     };
     let declarations = syntax::named_nodes(root, may_hold_function, |node| {
-        matches!(node.kind(), "function_declaration" | "variable_declarator")
+        matches!(node.kind_name(), "function_declaration" | "variable_declarator")
     });
     let mut helpers: Vec<Helper> = declarations
         .into_iter()
@@ -87,12 +88,12 @@ fn local_helpers(root: Node, source: &[u8]) -> Vec<Helper> {
 /// `node` as a helper, when it declares a function whose result is one
 /// expression that can be read.
 fn helper(node: Node, source: &[u8]) -> Option<Helper> {
-    let (name, function) = match node.kind() {
+    let (name, function) = match node.kind_name() {
         "function_declaration" => (node.field("name")?, node),
         "variable_declarator" => (
             node.field("name")?,
             node.field("value")
-                .filter(|v| matches!(v.kind(), "arrow_function" | "function_expression" | "function"))?,
+                .filter(|v| matches!(v.kind_name(), "arrow_function" | "function_expression" | "function"))?,
         ),
         _ => return None,
     };
@@ -141,11 +142,11 @@ fn candidate<'t>(root: Node<'t>, source: &[u8], file: &str, ancestry: &Ancestry<
 
 /// The operation of a builder call, or `None` when `call` is not one.
 fn builder_operation(call: Node, source: &[u8]) -> Option<Operation> {
-    if call.kind() != "call_expression" {
+    if call.kind_name() != "call_expression" {
         return None;
     }
     let function = unwrap_expression(call.field("function")?);
-    if function.kind() != "member_expression" {
+    if function.kind_name() != "member_expression" {
         return None;
     }
     let property = function.field("property")?;
@@ -157,7 +158,7 @@ fn builder_operation(call: Node, source: &[u8]) -> Option<Operation> {
 pub fn inline_query(call: Node, source: &[u8]) -> Option<Query> {
     let mut current = call;
     loop {
-        if current.kind() != "call_expression" {
+        if current.kind_name() != "call_expression" {
             return None;
         }
         if let Some(operation) = builder_operation(current, source) {
@@ -171,7 +172,7 @@ pub fn inline_query(call: Node, source: &[u8]) -> Option<Query> {
             });
         }
         let function = unwrap_expression(current.field("function")?);
-        if function.kind() != "member_expression" {
+        if function.kind_name() != "member_expression" {
             return None;
         }
         current = unwrap_expression(function.field("object")?);
@@ -210,14 +211,14 @@ fn table_refs(node: Node, source: &[u8]) -> Vec<TableRef> {
             line: line(node),
         }];
     }
-    match node.kind() {
+    match node.kind_name() {
         "array" => {
             let mut cursor = node.walk();
             let items: Vec<Node> = node.named_children(&mut cursor).collect();
             items.into_iter().flat_map(|item| table_refs(item, source)).collect()
         }
         "arrow_function" => match node.field("body") {
-            Some(body) if body.kind() != "statement_block" => match aliased_subquery(body, source) {
+            Some(body) if body.kind_name() != "statement_block" => match aliased_subquery(body, source) {
                 Some(name) => vec![TableRef::Derived { name }],
                 None => vec![dynamic(node, source)],
             },
@@ -240,11 +241,11 @@ fn dynamic(node: Node, source: &[u8]) -> TableRef {
 /// `db.selectFrom('x')....as('name')` → `name`.
 fn aliased_subquery(node: Node, source: &[u8]) -> Option<String> {
     let node = unwrap_expression(node);
-    if node.kind() != "call_expression" {
+    if node.kind_name() != "call_expression" {
         return None;
     }
     let function = unwrap_expression(node.field("function")?);
-    if function.kind() != "member_expression" || text(function.field("property")?, source) != "as" {
+    if function.kind_name() != "member_expression" || text(function.field("property")?, source) != "as" {
         return None;
     }
     syntax::string_value(node.field("arguments")?.named_child(0)?, source)
@@ -258,13 +259,13 @@ fn cte_names(root: Node, source: &[u8]) -> Vec<String> {
         .and_then(|f| unwrap_expression(f).field("object"))
         .map(unwrap_expression);
     while let Some(node) = current {
-        if node.kind() != "call_expression" {
+        if node.kind_name() != "call_expression" {
             break;
         }
         let Some(function) = node.field("function").map(unwrap_expression) else {
             break;
         };
-        if function.kind() != "member_expression" {
+        if function.kind_name() != "member_expression" {
             break;
         }
         let method = function.field("property").map(|p| text(p, source)).unwrap_or("");
@@ -296,7 +297,7 @@ fn climb<'t>(start: Node<'t>, source: &[u8], stop: Option<Node<'t>>, ancestry: &
         let Some(member) = ancestry.wrapped_parent(current) else {
             break;
         };
-        if member.kind() == "arguments" {
+        if member.kind_name() == "arguments" {
             // `scopeToOrg(db.selectFrom(...), orgId)`: a plain function takes the
             // builder before it runs; what it adds is decided by scoping.
             match helper_call(member, current, &steps, source, ancestry) {
@@ -308,7 +309,7 @@ fn climb<'t>(start: Node<'t>, source: &[u8], stop: Option<Node<'t>>, ancestry: &
                 None => break,
             }
         }
-        if member.kind() != "member_expression" {
+        if member.kind_name() != "member_expression" {
             break;
         }
         let is_receiver = member
@@ -320,7 +321,7 @@ fn climb<'t>(start: Node<'t>, source: &[u8], stop: Option<Node<'t>>, ancestry: &
         }
         let Some(call) = ancestry.parent(member) else { break };
         let calls_member =
-            call.kind() == "call_expression" && call.field("function").is_some_and(|f| f.id() == member.id());
+            call.kind_name() == "call_expression" && call.field("function").is_some_and(|f| f.id() == member.id());
         if !calls_member {
             break;
         }
@@ -329,7 +330,7 @@ fn climb<'t>(start: Node<'t>, source: &[u8], stop: Option<Node<'t>>, ancestry: &
             .map(|p| text(p, source).to_string())
             .unwrap_or_default();
         let args = match call.field("arguments") {
-            Some(arguments) if arguments.kind() == "arguments" => {
+            Some(arguments) if arguments.kind_name() == "arguments" => {
                 let mut args = lower_arguments(arguments, source);
                 if method == "values" {
                     resolve_values_argument(&mut args, arguments, source, ancestry);
@@ -374,9 +375,11 @@ fn helper_call<'t>(
     if steps.iter().any(|s| EXECUTORS.contains(&s.method.as_str())) {
         return None;
     }
-    let call = ancestry.parent(arguments).filter(|c| c.kind() == "call_expression")?;
+    let call = ancestry
+        .parent(arguments)
+        .filter(|c| c.kind_name() == "call_expression")?;
     let function = call.field("function").map(unwrap_expression)?;
-    if function.kind() != "identifier" {
+    if function.kind_name() != "identifier" {
         return None;
     }
     let mut cursor = arguments.walk();
@@ -421,12 +424,12 @@ fn follow_variable<'t>(top: Node<'t>, source: &[u8], ancestry: &Ancestry<'t>) ->
     let Some(holder) = ancestry.wrapped_parent(top) else {
         return Vec::new();
     };
-    let name_node = match holder.kind() {
+    let name_node = match holder.kind_name() {
         "variable_declarator" => holder.field("name"),
         "assignment_expression" => holder.field("left"),
         _ => None,
     };
-    let Some(name_node) = name_node.filter(|n| n.kind() == "identifier") else {
+    let Some(name_node) = name_node.filter(|n| n.kind_name() == "identifier") else {
         return Vec::new();
     };
     let name = text(name_node, source);
@@ -439,7 +442,7 @@ fn follow_variable<'t>(top: Node<'t>, source: &[u8], ancestry: &Ancestry<'t>) ->
         |node| node.end_byte() > after,
         |node| {
             node.start_byte() > after
-                && node.kind() == "identifier"
+                && node.kind_name() == "identifier"
                 && text(node, source) == name
                 && node.id() != name_node.id()
         },
@@ -464,7 +467,7 @@ fn follow_variable<'t>(top: Node<'t>, source: &[u8], ancestry: &Ancestry<'t>) ->
 fn enclosing_statement<'t>(node: Node<'t>, ancestry: &Ancestry<'t>) -> Node<'t> {
     let mut current = node;
     while let Some(parent) = ancestry.parent(current) {
-        if parent.kind().ends_with("statement") || parent.kind() == "lexical_declaration" {
+        if parent.kind_name().ends_with("statement") || parent.kind_name() == "lexical_declaration" {
             return parent;
         }
         current = parent;
@@ -482,7 +485,7 @@ fn guard_between<'t>(usage: Node<'t>, origin: Node<'t>, source: &[u8], ancestry:
             return None;
         }
         let condition = |field: &str| parent.field(field).map(|c| snippet(c, source)).unwrap_or_default();
-        let guard = match parent.kind() {
+        let guard = match parent.kind_name() {
             "if_statement" if parent.field("condition").map(|c| c.id()) != Some(child.id()) => {
                 let condition = condition("condition");
                 let in_else = parent.field("alternative").map(|a| a.id()) == Some(child.id());
@@ -498,7 +501,7 @@ fn guard_between<'t>(usage: Node<'t>, origin: Node<'t>, source: &[u8], ancestry:
             "binary_expression"
                 if parent.field("right").map(|r| r.id()) == Some(child.id())
                     && matches!(
-                        parent.field("operator").map(|o| o.kind()),
+                        parent.field("operator").map(|o| o.kind_name()),
                         Some("&&") | Some("||") | Some("??")
                     ) =>
             {

@@ -12,6 +12,7 @@ use super::queries::{called_member_or_awaited, member_property, FileMatches};
 use super::rules::{last_segment, ExtractRules};
 use super::symbols::enclosing_symbol;
 use super::syntax::{self, line, snippet, text, unwrap_expression, Ancestry, Fields};
+use crate::extract::syntax::KindName;
 use crate::model::{PathKind, TableUse};
 use tree_sitter::{Node, Tree};
 
@@ -83,7 +84,7 @@ pub fn extract(
 /// `new Queue(...)` (the class named directly) or a call of a configured
 /// factory by its plain name.
 fn created_by(node: Node, source: &[u8], rules: &ExtractRules) -> Option<Created> {
-    if node.field("arguments")?.kind() != "arguments" {
+    if node.field("arguments")?.kind_name() != "arguments" {
         return None;
     }
     let first_literal = || {
@@ -91,15 +92,21 @@ fn created_by(node: Node, source: &[u8], rules: &ExtractRules) -> Option<Created
             .and_then(|a| a.named_child(0))
             .and_then(|a| syntax::string_value(a, source))
     };
-    match node.kind() {
-        "new_expression" => match text(node.field("constructor").filter(|c| c.kind() == "identifier")?, source) {
+    match node.kind_name() {
+        "new_expression" => match text(
+            node.field("constructor").filter(|c| c.kind_name() == "identifier")?,
+            source,
+        ) {
             "Queue" => Some(Created::Queue(first_literal())),
             "Worker" => Some(Created::Worker),
             "FlowProducer" => Some(Created::Flow),
             _ => None,
         },
         _ => {
-            let function = text(node.field("function").filter(|f| f.kind() == "identifier")?, source);
+            let function = text(
+                node.field("function").filter(|f| f.kind_name() == "identifier")?,
+                source,
+            );
             if rules.queue_factories.iter().any(|f| f == function) {
                 Some(Created::Queue(first_literal()))
             } else if rules.worker_factories.iter().any(|f| f == function) {
@@ -126,7 +133,7 @@ fn inside_factory<'t>(node: Node<'t>, source: &[u8], rules: &ExtractRules, ances
 /// The variable or class field the created value is stored in.
 fn holder_name<'t>(node: Node<'t>, source: &[u8], ancestry: &Ancestry<'t>) -> Option<String> {
     let parent = ancestry.wrapped_parent(node)?;
-    let name = match parent.kind() {
+    let name = match parent.kind_name() {
         "variable_declarator" | "public_field_definition" => parent.child_by_field_name("name")?,
         "assignment_expression" => parent.child_by_field_name("left")?,
         _ => return None,
@@ -143,10 +150,10 @@ fn consumer<'t>(node: Node<'t>, arguments: Node<'t>, source: &[u8], file: &str, 
         None => QueueRef::Unknown(snippet(node, source)),
     };
     let processor = match arguments.named_child(1).map(unwrap_expression) {
-        Some(f) if matches!(f.kind(), "arrow_function" | "function_expression" | "function") => {
+        Some(f) if matches!(f.kind_name(), "arrow_function" | "function_expression" | "function") => {
             ProcessorRef::Read(job_data_reads(f, "<inline>", source))
         }
-        Some(f) if f.kind() == "identifier" => ProcessorRef::Named(text(f, source).to_string()),
+        Some(f) if f.kind_name() == "identifier" => ProcessorRef::Named(text(f, source).to_string()),
         Some(f) => ProcessorRef::Unknown(snippet(f, source)),
         None => ProcessorRef::Unknown(snippet(node, source)),
     };
@@ -197,7 +204,7 @@ fn producer<'t>(
         // Resolved through the import when files are linked; a receiver that
         // merely looks like a queue stays a producer with an unknown queue.
         QueueRef::Variable(local.clone())
-    } else if receiver.kind() == "new_expression"
+    } else if receiver.kind_name() == "new_expression"
         && text(receiver.child_by_field_name("constructor")?, source) == "Queue"
     {
         let name = receiver
@@ -274,7 +281,7 @@ fn property_of(object: &Expr, key: &str) -> Expr {
 /// the same function.
 fn resolved<'t>(node: Node<'t>, source: &[u8], ancestry: &Ancestry<'t>) -> Expr {
     let node = unwrap_expression(node);
-    if node.kind() == "identifier" {
+    if node.kind_name() == "identifier" {
         let name = text(node, source);
         if let Some(value) = declaration_value(ancestry.enclosing_function(node), name, node.start_byte(), source) {
             return Expr::Resolved {
@@ -304,14 +311,14 @@ pub fn job_data_reads(function: Node, name: &str, source: &[u8]) -> JobDataReads
     let mut data_names: Vec<String> = Vec::new();
     let mut job_names: Vec<String> = Vec::new();
     if let Some(params) = params {
-        let first = if params.kind() == "identifier" {
+        let first = if params.kind_name() == "identifier" {
             Some(params)
         } else {
             params.named_child(0).and_then(|p| p.child_by_field_name("pattern"))
         };
         match first {
-            Some(p) if p.kind() == "identifier" => job_names.push(text(p, source).to_string()),
-            Some(p) if p.kind() == "object_pattern" => {
+            Some(p) if p.kind_name() == "identifier" => job_names.push(text(p, source).to_string()),
+            Some(p) if p.kind_name() == "object_pattern" => {
                 destructured_data(p, source, &mut data_names, &mut reads);
             }
             _ => {}
@@ -334,7 +341,7 @@ pub fn job_data_reads(function: Node, name: &str, source: &[u8]) -> JobDataReads
         |_| true,
         |node| {
             matches!(
-                node.kind(),
+                node.kind_name(),
                 "member_expression" | "variable_declarator" | "arguments" | "spread_element"
             )
         },
@@ -342,19 +349,19 @@ pub fn job_data_reads(function: Node, name: &str, source: &[u8]) -> JobDataReads
     for node in relevant {
         let is_data = |n: Node| -> bool {
             let n = unwrap_expression(n);
-            match n.kind() {
+            match n.kind_name() {
                 "identifier" => data_names.iter().any(|d| d == text(n, source)),
                 "member_expression" => {
                     n.child_by_field_name("property")
                         .is_some_and(|p| text(p, source) == "data")
-                        && n.child_by_field_name("object")
-                            .map(unwrap_expression)
-                            .is_some_and(|o| o.kind() == "identifier" && job_names.iter().any(|j| j == text(o, source)))
+                        && n.child_by_field_name("object").map(unwrap_expression).is_some_and(|o| {
+                            o.kind_name() == "identifier" && job_names.iter().any(|j| j == text(o, source))
+                        })
                 }
                 _ => false,
             }
         };
-        match node.kind() {
+        match node.kind_name() {
             "member_expression" => {
                 if let (Some(object), Some(property)) =
                     (node.child_by_field_name("object"), node.child_by_field_name("property"))
@@ -372,7 +379,7 @@ pub fn job_data_reads(function: Node, name: &str, source: &[u8]) -> JobDataReads
                 if !is_data(value) {
                     continue;
                 }
-                match name.kind() {
+                match name.kind_name() {
                     "object_pattern" => object_pattern_keys(name, source, &mut reads),
                     "identifier" => data_names.push(text(name, source).to_string()),
                     _ => reads.escapes = true,
@@ -381,7 +388,7 @@ pub fn job_data_reads(function: Node, name: &str, source: &[u8]) -> JobDataReads
             "arguments" | "spread_element" => {
                 let mut cursor = node.walk();
                 if node.named_children(&mut cursor).any(|child| {
-                    let child = if child.kind() == "spread_element" {
+                    let child = if child.kind_name() == "spread_element" {
                         child.named_child(0).unwrap_or(child)
                     } else {
                         child
@@ -401,7 +408,7 @@ pub fn job_data_reads(function: Node, name: &str, source: &[u8]) -> JobDataReads
 fn destructured_data(pattern: Node, source: &[u8], data_names: &mut Vec<String>, reads: &mut JobDataReads) {
     let mut cursor = pattern.walk();
     for child in pattern.named_children(&mut cursor) {
-        match child.kind() {
+        match child.kind_name() {
             "shorthand_property_identifier_pattern" if text(child, source) == "data" => {
                 data_names.push("data".to_string());
             }
@@ -410,8 +417,8 @@ fn destructured_data(pattern: Node, source: &[u8], data_names: &mut Vec<String>,
                 let value = child.child_by_field_name("value");
                 if key == Some("data") {
                     match value {
-                        Some(v) if v.kind() == "object_pattern" => object_pattern_keys(v, source, reads),
-                        Some(v) if v.kind() == "identifier" => data_names.push(text(v, source).to_string()),
+                        Some(v) if v.kind_name() == "object_pattern" => object_pattern_keys(v, source, reads),
+                        Some(v) if v.kind_name() == "identifier" => data_names.push(text(v, source).to_string()),
                         _ => reads.escapes = true,
                     }
                 }
@@ -424,7 +431,7 @@ fn destructured_data(pattern: Node, source: &[u8], data_names: &mut Vec<String>,
 fn object_pattern_keys(pattern: Node, source: &[u8], reads: &mut JobDataReads) {
     let mut cursor = pattern.walk();
     for child in pattern.named_children(&mut cursor) {
-        match child.kind() {
+        match child.kind_name() {
             "shorthand_property_identifier_pattern" => push_key(reads, text(child, source)),
             "pair_pattern" | "object_assignment_pattern" => {
                 let key = child

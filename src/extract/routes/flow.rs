@@ -6,6 +6,7 @@
 
 use crate::extract::ir::{Flow, Guard, Origin};
 use crate::extract::rules::{last_segment, ExtractRules};
+use crate::extract::syntax::KindName;
 use crate::extract::syntax::{self, line, snippet, text, unwrap_expression};
 use std::collections::{BTreeMap, HashMap};
 use tree_sitter::Node;
@@ -86,7 +87,7 @@ pub fn analyse(
         return Vec::new();
     };
     let mut state = State::default();
-    if body.kind() == "statement_block" {
+    if body.kind_name() == "statement_block" {
         reader.block(body, &mut state);
     } else {
         reader.scan_sinks(body, &state);
@@ -107,7 +108,7 @@ impl Reader<'_> {
                 .and_then(|p| p.child_by_field_name("pattern"))
         });
         let Some(first) = first else { return };
-        match first.kind() {
+        match first.kind_name() {
             "identifier" => self.request_names.push(self.text(first)),
             "object_pattern" => {
                 for (key, local) in pattern_entries(first, self.source) {
@@ -131,7 +132,7 @@ impl Reader<'_> {
     }
 
     fn statement(&mut self, statement: Node, state: &mut State) {
-        match statement.kind() {
+        match statement.kind_name() {
             "statement_block" => self.block(statement, state),
             "lexical_declaration" | "variable_declaration" => {
                 let mut cursor = statement.walk();
@@ -161,7 +162,7 @@ impl Reader<'_> {
                     return;
                 }
                 self.scan_sinks(expression, state);
-                if expression.kind() == "assignment_expression" {
+                if expression.kind_name() == "assignment_expression" {
                     if let (Some(left), Some(right)) = (
                         expression.child_by_field_name("left"),
                         expression.child_by_field_name("right"),
@@ -316,15 +317,19 @@ impl Reader<'_> {
         let mut node = unwrap_expression(condition);
         let mut negated = false;
         loop {
-            match node.kind() {
-                "unary_expression" if node.child_by_field_name("operator").is_some_and(|o| o.kind() == "!") => {
+            match node.kind_name() {
+                "unary_expression"
+                    if node
+                        .child_by_field_name("operator")
+                        .is_some_and(|o| o.kind_name() == "!") =>
+                {
                     negated = !negated;
                     node = unwrap_expression(node.child_by_field_name("argument")?);
                 }
                 "binary_expression" => {
-                    let operator = node.child_by_field_name("operator")?.kind();
+                    let operator = node.child_by_field_name("operator")?.kind_name();
                     let right = unwrap_expression(node.child_by_field_name("right")?);
-                    if matches!(operator, "===" | "==") && right.kind() == "false" {
+                    if matches!(operator, "===" | "==") && right.kind_name() == "false" {
                         negated = !negated;
                         node = unwrap_expression(node.child_by_field_name("left")?);
                     } else {
@@ -347,7 +352,7 @@ impl Reader<'_> {
     /// A call to a verifier: the keys of the tenant ids it receives.
     fn verifier_call(&self, node: Node, state: &State) -> Option<(Vec<String>, String)> {
         let node = unwrap_expression(node);
-        if node.kind() != "call_expression" {
+        if node.kind_name() != "call_expression" {
             return None;
         }
         let callee = self.text(node.child_by_field_name("function")?);
@@ -364,7 +369,7 @@ impl Reader<'_> {
     /// The request part a member path or variable denotes (`request.query`).
     fn request_part(&self, node: Node, state: &State) -> Option<String> {
         let node = unwrap_expression(node);
-        match node.kind() {
+        match node.kind_name() {
             "identifier" => {
                 let name = self.text(node);
                 self.part_names.get(&name).or_else(|| state.objects.get(&name)).cloned()
@@ -372,7 +377,7 @@ impl Reader<'_> {
             "member_expression" => {
                 let object = unwrap_expression(node.child_by_field_name("object")?);
                 let property = self.text(node.child_by_field_name("property")?);
-                if object.kind() == "identifier"
+                if object.kind_name() == "identifier"
                     && self.request_names.contains(&self.text(object))
                     && self.rules.untrusted_request_parts.contains(&property)
                 {
@@ -411,7 +416,7 @@ impl Reader<'_> {
     /// The tenant-id value an expression denotes, if any.
     fn value_of(&self, node: Node, state: &State) -> Option<Value> {
         let node = unwrap_expression(node);
-        match node.kind() {
+        match node.kind_name() {
             "identifier" => state.vars.get(&self.text(node)).cloned(),
             "member_expression" => {
                 let property = self.text(node.child_by_field_name("property")?);
@@ -443,7 +448,7 @@ impl Reader<'_> {
                 None
             }
             "binary_expression" => {
-                let operator = node.child_by_field_name("operator")?.kind();
+                let operator = node.child_by_field_name("operator")?.kind_name();
                 if !matches!(operator, "||" | "??") {
                     return None;
                 }
@@ -478,7 +483,7 @@ impl Reader<'_> {
     /// Records what `pattern = value` binds.
     fn bind(&self, pattern: Node, value: Node, state: &mut State) {
         let value = unwrap_expression(value);
-        match pattern.kind() {
+        match pattern.kind_name() {
             "identifier" => {
                 let name = self.text(pattern);
                 if let Some((keys, shown)) = self.verifier_call(value, state) {
@@ -563,7 +568,7 @@ impl Reader<'_> {
     fn mentions_request(&self, node: Node, state: &State) -> bool {
         let mut stack = vec![node];
         while let Some(current) = stack.pop() {
-            if current.kind() == "identifier" {
+            if current.kind_name() == "identifier" {
                 let name = self.text(current);
                 if self.request_names.contains(&name)
                     || self.part_names.contains_key(&name)
@@ -582,10 +587,13 @@ impl Reader<'_> {
     fn values_in<'t>(&self, node: Node<'t>, state: &State, found: &mut dyn FnMut(Value, Node<'t>)) {
         let mut stack = vec![node];
         while let Some(current) = stack.pop() {
-            if matches!(current.kind(), "identifier" | "member_expression" | "binary_expression") {
+            if matches!(
+                current.kind_name(),
+                "identifier" | "member_expression" | "binary_expression"
+            ) {
                 // A property name in `{ projectId: x }` is not a use of a variable.
                 let is_key = current.parent().is_some_and(|p| {
-                    p.kind() == "pair" && p.child_by_field_name("key").is_some_and(|k| k.id() == current.id())
+                    p.kind_name() == "pair" && p.child_by_field_name("key").is_some_and(|k| k.id() == current.id())
                 });
                 if !is_key {
                     if let Some(value) = self.value_of(current, state) {
@@ -594,7 +602,7 @@ impl Reader<'_> {
                     }
                 }
             }
-            if current.kind() == "shorthand_property_identifier" {
+            if current.kind_name() == "shorthand_property_identifier" {
                 if let Some(value) = state.vars.get(&self.text(current)) {
                     found(value.clone(), current);
                 }
@@ -684,7 +692,7 @@ impl Reader<'_> {
                 return (format!("{method}({table})"), None);
             }
             match function.child_by_field_name("object").map(unwrap_expression) {
-                Some(object) if object.kind() == "call_expression" => current = object,
+                Some(object) if object.kind_name() == "call_expression" => current = object,
                 _ => break,
             }
         }
@@ -703,12 +711,12 @@ fn pattern_entries(pattern: Node, source: &[u8]) -> Vec<(String, String)> {
     let children: Vec<Node> = pattern.named_children(&mut cursor).collect();
     children
         .into_iter()
-        .filter_map(|child| match child.kind() {
+        .filter_map(|child| match child.kind_name() {
             "shorthand_property_identifier_pattern" => {
                 Some((text(child, source).to_string(), text(child, source).to_string()))
             }
             "pair_pattern" => match (child.child_by_field_name("key"), child.child_by_field_name("value")) {
-                (Some(k), Some(v)) if v.kind() == "identifier" => {
+                (Some(k), Some(v)) if v.kind_name() == "identifier" => {
                     Some((text(k, source).to_string(), text(v, source).to_string()))
                 }
                 _ => None,
@@ -728,13 +736,13 @@ fn receiving_call(node: Node) -> Option<Node> {
         if syntax::is_function(parent) {
             return None;
         }
-        if parent.kind() == "arguments" {
+        if parent.kind_name() == "arguments" {
             let call = parent.parent()?;
-            if call.kind() == "call_expression" {
+            if call.kind_name() == "call_expression" {
                 return Some(call);
             }
         }
-        if parent.kind() == "statement_block" {
+        if parent.kind_name() == "statement_block" {
             return None;
         }
         child = parent;
@@ -753,13 +761,13 @@ fn strength(guard: &Guard) -> u8 {
 
 /// Whether every path through `statement` returns or throws.
 fn branch_exits(statement: Node) -> bool {
-    match statement.kind() {
+    match statement.kind_name() {
         "return_statement" | "throw_statement" => true,
         "statement_block" => {
             let mut cursor = statement.walk();
             let last = statement
                 .named_children(&mut cursor)
-                .filter(|n| n.kind() != "comment")
+                .filter(|n| n.kind_name() != "comment")
                 .last();
             last.is_some_and(branch_exits)
         }

@@ -11,6 +11,7 @@ use super::prefilter::Role;
 use super::queries::{called_member, member_property, FileMatches};
 use super::rules::{last_segment, ExtractRules};
 use super::syntax::{self, text, unwrap_expression};
+use crate::extract::syntax::KindName;
 use crate::model::{PathKind, TableUse};
 use std::collections::BTreeSet;
 use tree_sitter::{Node, Tree};
@@ -85,7 +86,7 @@ fn route<'t>(call: Node<'t>, source: &[u8], rules: &ExtractRules) -> Option<Rout
     let mut cursor = arguments.walk();
     let args: Vec<Node> = arguments
         .named_children(&mut cursor)
-        .filter(|n| n.kind() != "comment")
+        .filter(|n| n.kind_name() != "comment")
         .collect();
     if method == "route" {
         // fastify.route({ method: 'GET', url: '/x', preHandler, handler })
@@ -113,7 +114,7 @@ fn route<'t>(call: Node<'t>, source: &[u8], rules: &ExtractRules) -> Option<Rout
     let mut hooks = Vec::new();
     for middle in &args[1..args.len() - 1] {
         let middle = unwrap_expression(*middle);
-        if middle.kind() == "object" {
+        if middle.kind_name() == "object" {
             // Fastify route options: hooks run before the handler.
             for hook in ["onRequest", "preValidation", "preHandler"] {
                 if let Some(value) = object_property(middle, hook, source) {
@@ -139,32 +140,34 @@ fn route<'t>(call: Node<'t>, source: &[u8], rules: &ExtractRules) -> Option<Rout
 /// The value of `key` in an object literal.
 fn object_property<'t>(object: Node<'t>, key: &str, source: &[u8]) -> Option<Node<'t>> {
     let mut cursor = object.walk();
-    let found = object.named_children(&mut cursor).find_map(|child| match child.kind() {
-        "pair" => {
-            let name = child.child_by_field_name("key")?;
-            let name = syntax::string_value(name, source).unwrap_or_else(|| text(name, source).to_string());
-            (name == key).then(|| child.child_by_field_name("value")).flatten()
-        }
-        "shorthand_property_identifier" if text(child, source) == key => Some(child),
-        "method_definition" => {
-            let name = child.child_by_field_name("name")?;
-            (text(name, source) == key).then_some(child)
-        }
-        _ => None,
-    });
+    let found = object
+        .named_children(&mut cursor)
+        .find_map(|child| match child.kind_name() {
+            "pair" => {
+                let name = child.child_by_field_name("key")?;
+                let name = syntax::string_value(name, source).unwrap_or_else(|| text(name, source).to_string());
+                (name == key).then(|| child.child_by_field_name("value")).flatten()
+            }
+            "shorthand_property_identifier" if text(child, source) == key => Some(child),
+            "method_definition" => {
+                let name = child.child_by_field_name("name")?;
+                (text(name, source) == key).then_some(child)
+            }
+            _ => None,
+        });
     found
 }
 
 /// A handler given by name is read from its declaration in the same file.
 fn resolve_handler<'t>(handler: Node<'t>, root: Node<'t>, source: &[u8]) -> Node<'t> {
     let handler = unwrap_expression(handler);
-    if handler.kind() != "identifier" {
+    if handler.kind_name() != "identifier" {
         return handler;
     }
     let name = text(handler, source);
     let mut stack = vec![root];
     while let Some(node) = stack.pop() {
-        match node.kind() {
+        match node.kind_name() {
             "function_declaration" if node.child_by_field_name("name").map(|n| text(n, source)) == Some(name) => {
                 return node;
             }
@@ -189,11 +192,11 @@ fn hook_verifications(hooks: &[Node], source: &[u8], rules: &ExtractRules) -> Ve
     for hook in hooks {
         let mut stack = vec![unwrap_expression(*hook)];
         while let Some(node) = stack.pop() {
-            let name = match node.kind() {
+            let name = match node.kind_name() {
                 "identifier" => Some(text(node, source)),
                 "call_expression" => node
                     .child_by_field_name("function")
-                    .filter(|f| f.kind() == "identifier")
+                    .filter(|f| f.kind_name() == "identifier")
                     .map(|f| text(f, source)),
                 "array" => {
                     let mut cursor = node.walk();

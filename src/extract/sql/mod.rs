@@ -9,6 +9,7 @@ use super::prefilter::Role;
 use super::queries::{called_member_or_awaited, member_property, FileMatches};
 use super::symbols::enclosing_symbol;
 use super::syntax::{line, snippet, text, Ancestry, Fields};
+use crate::extract::syntax::KindName;
 use crate::model::{PathKind, TableUse};
 use tree_sitter::{Node, Tree};
 
@@ -50,24 +51,24 @@ pub fn extract(tree: &Tree, matches: &FileMatches, source: &[u8], file: &str) ->
 fn tagged_template<'t>(call: Node<'t>, source: &[u8]) -> Option<Node<'t>> {
     let tag = call.field("function")?;
     let template = call.field("arguments")?;
-    let is_sql = tag.kind() == "identifier" && text(tag, source) == "sql";
-    (call.kind() == "call_expression" && is_sql && template.kind() == "template_string").then_some(template)
+    let is_sql = tag.kind_name() == "identifier" && text(tag, source) == "sql";
+    (call.kind_name() == "call_expression" && is_sql && template.kind_name() == "template_string").then_some(template)
 }
 
 /// What follows `` sql<Row> `` in `` sql<Row>`...` ``, which tree-sitter-typescript
 /// reads as `(sql < Row) > ...`: the right operand of the outer comparison.
 fn generic_rest<'t>(binary: Node<'t>, source: &[u8]) -> Option<Node<'t>> {
-    let operator = |node: Node| node.field("operator").map(|o| o.kind());
+    let operator = |node: Node| node.field("operator").map(|o| o.kind_name());
     let left = binary.field("left")?;
     let tag = left.field("left")?;
-    let tag = match tag.kind() {
+    let tag = match tag.kind_name() {
         "await_expression" => tag.named_child(0)?,
         _ => tag,
     };
-    let is_sql = tag.kind() == "identifier" && text(tag, source) == "sql";
-    let is_generic = binary.kind() == "binary_expression"
+    let is_sql = tag.kind_name() == "identifier" && text(tag, source) == "sql";
+    let is_generic = binary.kind_name() == "binary_expression"
         && operator(binary) == Some(">")
-        && left.kind() == "binary_expression"
+        && left.kind_name() == "binary_expression"
         && operator(left) == Some("<");
     binary
         .field("right")
@@ -81,7 +82,7 @@ fn raw_call(call: Node, source: &[u8]) -> bool {
     };
     let has_text = call.field("arguments").is_some_and(|a| a.named_child_count() > 0);
     let object = member.field("object");
-    object.is_some_and(|o| o.kind() == "identifier" && text(o, source) == "sql")
+    object.is_some_and(|o| o.kind_name() == "identifier" && text(o, source) == "sql")
         && member_property(member, source) == "raw"
         && has_text
 }
@@ -90,7 +91,7 @@ fn raw_call(call: Node, source: &[u8]) -> bool {
 fn template_at_bottom(node: Node) -> Option<Node> {
     let mut current = node;
     loop {
-        current = match current.kind() {
+        current = match current.kind_name() {
             "template_string" => return Some(current),
             "call_expression" => current.child_by_field_name("function")?,
             "member_expression" => current.child_by_field_name("object")?,
@@ -105,7 +106,7 @@ fn template_at_bottom(node: Node) -> Option<Node> {
 fn raw_candidate<'t>(call: Node<'t>, source: &[u8], file: &str, ancestry: &Ancestry<'t>) -> Option<Candidate> {
     let argument = call.child_by_field_name("arguments")?.named_child(0)?;
     let argument = super::syntax::unwrap_expression(argument);
-    if argument.kind() == "template_string" {
+    if argument.kind_name() == "template_string" {
         return candidate(argument, source, file, ancestry);
     }
     if let Some(text) = super::syntax::string_value(argument, source) {
@@ -119,7 +120,7 @@ fn raw_candidate<'t>(call: Node<'t>, source: &[u8], file: &str, ancestry: &Ances
     }
     let executed = ancestry
         .parent(call)
-        .filter(|p| p.kind() == "member_expression")
+        .filter(|p| p.kind_name() == "member_expression")
         .and_then(|m| m.child_by_field_name("property"))
         .is_some_and(|p| super::syntax::text(p, source) == "execute");
     if !executed {
@@ -179,7 +180,7 @@ fn template_sql(template: Node, source: &[u8]) -> (String, Vec<String>) {
         sql.push_str(&String::from_utf8_lossy(
             &source[last_end.min(child.start_byte())..child.start_byte()],
         ));
-        match child.kind() {
+        match child.kind_name() {
             "template_substitution" => {
                 let inner = child.named_child(0).map(|n| snippet(n, source)).unwrap_or_default();
                 params.push(inner);
