@@ -43,21 +43,11 @@ pub fn render_with(
     coverage: Option<&CoverageMatrix>,
     template: Option<&str>,
 ) -> Result<String, RenderError> {
-    let rows: Vec<Row> = audit.paths.iter().map(row).collect();
-    let variables = context(audit, inventory, coverage, &rows);
-    let sections = KindSections {
-        kind_sections: &variables.kind_sections,
-    };
-    // On a large audit, compiling the template and serialising the context
-    // take milliseconds each, and neither needs the other; the inventory by
-    // kind, which lists every path, is serialised beside the rest.
-    let ((tera, context), sections) = rayon::join(
-        || (compile(template), tera::Context::from_serialize(&variables)),
-        || tera::Context::from_serialize(&sections),
-    );
+    // On a large audit, compiling the template and building the context
+    // take milliseconds each, and neither needs the other.
+    let (tera, context) = rayon::join(|| compile(template), || template_context(audit, inventory, coverage));
     let tera = tera?;
-    let mut context = context.map_err(context_error)?;
-    context.extend(sections.map_err(context_error)?);
+    let context = context?;
     let rendered = tera.render("audit.md", &context).map_err(|e| RenderError {
         message: format!("the template failed to render: {}", chain(&e)),
     })?;
@@ -65,6 +55,29 @@ pub fn render_with(
     // building them, and nothing needs to wait for it.
     rayon::spawn(move || drop((tera, context)));
     Ok(normalise(&rendered))
+}
+
+/// The template's variables as tera values. The [`Row`]s and the rest they
+/// are built from are dropped on return: the values hold all the render needs,
+/// and on a large audit the rows are megabytes.
+fn template_context(
+    audit: &Audit,
+    inventory: &Inventory,
+    coverage: Option<&CoverageMatrix>,
+) -> Result<tera::Context, RenderError> {
+    let rows: Vec<Row> = audit.paths.iter().map(row).collect();
+    let variables = context(audit, inventory, coverage, &rows);
+    let sections = KindSections {
+        kind_sections: &variables.kind_sections,
+    };
+    // The inventory by kind, which lists every path, is serialised beside the rest.
+    let (context, sections) = rayon::join(
+        || tera::Context::from_serialize(&variables),
+        || tera::Context::from_serialize(&sections),
+    );
+    let mut context = context.map_err(context_error)?;
+    context.extend(sections.map_err(context_error)?);
+    Ok(context)
 }
 
 /// The error for a context that does not serialise.
