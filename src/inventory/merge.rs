@@ -169,7 +169,9 @@ pub fn merge(scan: ScanResult, inventory: &Inventory) -> Audit {
     let config = inventory.path.display().to_string();
     let entries: HashMap<&str, &PathEntry> = inventory.entries.iter().map(|e| (e.id.as_str(), e)).collect();
     let mut findings = Vec::new();
-    let mut paths = Vec::new();
+    // Every path of the scan is kept: a large audit has tens of thousands,
+    // and growing the list by doubling would leave up to half of it unused.
+    let mut paths = Vec::with_capacity(scan.paths.len());
     let mut unknown_tables: BTreeMap<String, (String, Vec<String>)> = BTreeMap::new();
 
     for path in scan.paths {
