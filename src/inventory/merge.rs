@@ -42,8 +42,9 @@ pub struct AuditedPath {
     pub path: DataPath,
     /// Where it stands.
     pub status: Status,
-    /// The classification entry, when there is one.
-    pub entry: Option<PathEntry>,
+    /// The classification entry, when there is one. Boxed: most paths have
+    /// none, and inline it would make every path 336 bytes instead of 200.
+    pub entry: Option<Box<PathEntry>>,
 }
 
 /// What a finding is about; each has a stable code.
@@ -183,7 +184,7 @@ pub fn merge(scan: ScanResult, inventory: &Inventory) -> Audit {
                 ids.push(path.id.clone());
             }
         }
-        let entry = entries.get(path.id.as_str()).map(|e| (*e).clone());
+        let entry = entries.get(path.id.as_str()).map(|e| Box::new((*e).clone()));
         let status = match (path.verdict, &entry) {
             (verdict, _) if verdict.proven_safe() => Status::Verified,
             (Verdict::NotTenant, _) => Status::GlobalByTaxonomy,
