@@ -6,7 +6,18 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// `mi_option_purge_delay` in mimalloc.h (v2 and v3); libmimalloc-sys has no
+/// constant for it.
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
 fn main() {
+    // mimalloc v3 keeps freed memory for a second before returning it; a
+    // check of a large repository frees the scan's memory and builds the
+    // template context within that second, so both were resident at once.
+    // 10 ms is mimalloc v2's delay.
+    // SAFETY: options may be set at any time; this one only changes when
+    // free memory is given back.
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 10) };
     // SAFETY: set before the first tree-sitter object is made, so everything
     // tree-sitter allocates is freed by the allocator that allocated it.
     unsafe {

@@ -169,10 +169,11 @@ impl Session<'_> {
                 format,
                 require_coverage,
             } => {
-                let audit = inventory::merge(self.scan(!format.is_machine())?, inventory);
+                let mut audit = inventory::merge(self.scan(!format.is_machine())?, inventory);
                 let coverage = self.coverage(&audit)?;
                 let rendered = document::render(&audit, inventory, coverage.as_ref(), document)?;
-                let mut findings = audit.findings.clone();
+                // The reports below read the paths, not the merge's findings: no need for a copy.
+                let mut findings = std::mem::take(&mut audit.findings);
                 if let Some(sources) = &inventory.schema {
                     let schema = extract::read_schema(&inventory.base, sources)?;
                     findings.extend(inventory::check_schema(&schema, inventory));

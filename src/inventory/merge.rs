@@ -42,8 +42,9 @@ pub struct AuditedPath {
     pub path: DataPath,
     /// Where it stands.
     pub status: Status,
-    /// The classification entry, when there is one.
-    pub entry: Option<PathEntry>,
+    /// The classification entry, when there is one. Boxed: most paths have
+    /// none, and inline it would make every path 336 bytes instead of 200.
+    pub entry: Option<Box<PathEntry>>,
 }
 
 /// What a finding is about; each has a stable code.
@@ -169,7 +170,9 @@ pub fn merge(scan: ScanResult, inventory: &Inventory) -> Audit {
     let config = inventory.path.display().to_string();
     let entries: HashMap<&str, &PathEntry> = inventory.entries.iter().map(|e| (e.id.as_str(), e)).collect();
     let mut findings = Vec::new();
-    let mut paths = Vec::new();
+    // Every path of the scan is kept: a large audit has tens of thousands,
+    // and growing the list by doubling would leave up to half of it unused.
+    let mut paths = Vec::with_capacity(scan.paths.len());
     let mut unknown_tables: BTreeMap<String, (String, Vec<String>)> = BTreeMap::new();
 
     for path in scan.paths {
@@ -181,7 +184,7 @@ pub fn merge(scan: ScanResult, inventory: &Inventory) -> Audit {
                 ids.push(path.id.clone());
             }
         }
-        let entry = entries.get(path.id.as_str()).map(|e| (*e).clone());
+        let entry = entries.get(path.id.as_str()).map(|e| Box::new((*e).clone()));
         let status = match (path.verdict, &entry) {
             (verdict, _) if verdict.proven_safe() => Status::Verified,
             (Verdict::NotTenant, _) => Status::GlobalByTaxonomy,

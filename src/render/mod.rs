@@ -10,11 +10,13 @@
 pub mod checklist;
 pub mod html;
 pub mod keep;
+mod normalise;
 
 use crate::coverage::CoverageMatrix;
 use crate::inventory::{Audit, AuditedPath, Classification, Inventory, Status};
 use crate::model::{PathKind, Verdict};
 use crate::scope::TableClass;
+use normalise::Normaliser;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -43,28 +45,46 @@ pub fn render_with(
     coverage: Option<&CoverageMatrix>,
     template: Option<&str>,
 ) -> Result<String, RenderError> {
+    // On a large audit, compiling the template and building the context
+    // take milliseconds each, and neither needs the other.
+    let (tera, context) = rayon::join(|| compile(template), || template_context(audit, inventory, coverage));
+    let tera = tera?;
+    let context = context?;
+    let mut document = Normaliser::default();
+    tera.render_to("audit.md", &context, &mut document)
+        .map_err(|e| RenderError {
+            message: format!("the template failed to render: {}", chain(&e)),
+        })?;
+    // Freed before anything else is allocated: on a large audit the context
+    // is most of the memory in use, and what the caller allocates next (the
+    // reports, a diff) should not come on top of it.
+    drop((tera, context));
+    document.finish().map_err(|e| RenderError {
+        message: format!("the template rendered text that is not UTF-8: {e}"),
+    })
+}
+
+/// The template's variables as tera values. The [`Row`]s and the rest they
+/// are built from are dropped on return: the values hold all the render needs,
+/// and on a large audit the rows are megabytes.
+fn template_context(
+    audit: &Audit,
+    inventory: &Inventory,
+    coverage: Option<&CoverageMatrix>,
+) -> Result<tera::Context, RenderError> {
     let rows: Vec<Row> = audit.paths.iter().map(row).collect();
     let variables = context(audit, inventory, coverage, &rows);
     let sections = KindSections {
         kind_sections: &variables.kind_sections,
     };
-    // On a large audit, compiling the template and serialising the context
-    // take milliseconds each, and neither needs the other; the inventory by
-    // kind, which lists every path, is serialised beside the rest.
-    let ((tera, context), sections) = rayon::join(
-        || (compile(template), tera::Context::from_serialize(&variables)),
+    // The inventory by kind, which lists every path, is serialised beside the rest.
+    let (context, sections) = rayon::join(
+        || tera::Context::from_serialize(&variables),
         || tera::Context::from_serialize(&sections),
     );
-    let tera = tera?;
     let mut context = context.map_err(context_error)?;
     context.extend(sections.map_err(context_error)?);
-    let rendered = tera.render("audit.md", &context).map_err(|e| RenderError {
-        message: format!("the template failed to render: {}", chain(&e)),
-    })?;
-    // Freeing the context's many small values takes about as long as
-    // building them, and nothing needs to wait for it.
-    rayon::spawn(move || drop((tera, context)));
-    Ok(normalise(&rendered))
+    Ok(context)
 }
 
 /// The error for a context that does not serialise.
@@ -95,32 +115,6 @@ fn chain(error: &dyn std::error::Error) -> String {
         source = inner.source();
     }
     message
-}
-
-/// Trailing spaces matter in markdown only as `  ` line breaks; runs of blank
-/// lines left by template conditionals collapse to one, and the file ends with
-/// exactly one newline.
-fn normalise(rendered: &str) -> String {
-    let mut out = String::with_capacity(rendered.len() + 1);
-    // Blank lines before the first line of text are dropped, as if a run of
-    // them had already started.
-    let mut blank_run = 1;
-    for line in rendered.lines() {
-        if line.trim().is_empty() {
-            blank_run += 1;
-            if blank_run > 1 {
-                continue;
-            }
-            out.push('\n');
-        } else {
-            blank_run = 0;
-            out.push_str(line);
-            out.push('\n');
-        }
-    }
-    out.truncate(out.trim_end_matches('\n').len());
-    out.push('\n');
-    out
 }
 
 /// Makes text safe inside a markdown table cell.
@@ -619,11 +613,6 @@ mod tests {
         );
         assert_eq!(module_of("examples/logwell/src/index.ts", &roots), "src");
         assert_eq!(module_of("other/x.ts", &roots), "other");
-    }
-
-    #[test]
-    fn normalise_collapses_blank_runs_and_ends_with_one_newline() {
-        assert_eq!(normalise("\n# a\n\n\n\nb\n\n"), "# a\n\nb\n");
     }
 
     #[test]
