@@ -14,10 +14,12 @@ fn main() {
     // mimalloc v3 keeps freed memory for a second before returning it; a
     // check of a large repository frees the scan's memory and builds the
     // template context within that second, so both were resident at once.
-    // 10 ms is mimalloc v2's delay.
+    // 25 ms keeps the 50 MB check's peak near 275 MiB; shorter delays return
+    // and re-fault tree-sitter's memory during the scan (10 ms cost 3 ms of
+    // an 80 ms check of 2 MB, 25 ms about half that).
     // SAFETY: options may be set at any time; this one only changes when
     // free memory is given back.
-    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 10) };
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 25) };
     // SAFETY: set before the first tree-sitter object is made, so everything
     // tree-sitter allocates is freed by the allocator that allocated it.
     unsafe {
