@@ -2,8 +2,7 @@
 
 use super::ir::{Callee, Expr, Prop};
 use super::kysely;
-use super::syntax::{self, snippet, text, unwrap_expression, Fields};
-use crate::extract::syntax::KindName;
+use super::syntax::{self, snippet, text, unwrap_expression, Fields, KindName};
 use tree_sitter::Node;
 
 /// Lowers `node` into an [`Expr`]. Inline Kysely queries become

@@ -19,8 +19,7 @@
 //! sibling on its way down, is kept for queries that look inside nodes.
 
 use super::prefilter::{Hit, Role, Roles};
-use super::syntax::{Dialect, Fields};
-use crate::extract::syntax::KindName;
+use super::syntax::{Dialect, Fields, KindName};
 use std::cell::RefCell;
 use std::sync::OnceLock;
 use tree_sitter::{Node, Query, QueryCursor, StreamingIterator, Tree};

@@ -7,8 +7,7 @@ use super::ir::KeyPart;
 use super::links::{FileSummary, Import, KeyBuilder};
 use super::lower::parameter_names;
 use super::queues::job_data_reads;
-use super::syntax::{self, text, Ancestry};
-use crate::extract::syntax::KindName;
+use super::syntax::{self, text, Ancestry, KindName};
 use tree_sitter::Node;
 
 /// Imports, processors and key builders of a parsed file.

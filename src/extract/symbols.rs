@@ -2,8 +2,7 @@
 //! document: `Class.method`, `function`, `outer.inner`, `object.key`, or
 //! `<module>`. Anonymous callbacks belong to the symbol around them.
 
-use super::syntax::{text, Ancestry, Fields};
-use crate::extract::syntax::KindName;
+use super::syntax::{text, Ancestry, Fields, KindName};
 use tree_sitter::Node;
 
 /// The symbol a top-level statement belongs to.

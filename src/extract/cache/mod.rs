@@ -10,8 +10,7 @@ use super::prefilter::Role;
 use super::queries::{method_call, FileMatches};
 use super::rules::{last_segment, ExtractRules};
 use super::symbols::enclosing_symbol;
-use super::syntax::{self, line, snippet, text, unwrap_expression, Ancestry};
-use crate::extract::syntax::KindName;
+use super::syntax::{self, line, snippet, text, unwrap_expression, Ancestry, KindName};
 use crate::model::{PathKind, TableUse};
 use tree_sitter::{Node, Tree};
 

@@ -11,8 +11,7 @@ use super::prefilter::Role;
 use super::queries::{called_member_or_awaited, member_property, FileMatches};
 use super::rules::{last_segment, ExtractRules};
 use super::symbols::enclosing_symbol;
-use super::syntax::{self, line, snippet, text, unwrap_expression, Ancestry, Fields};
-use crate::extract::syntax::KindName;
+use super::syntax::{self, line, snippet, text, unwrap_expression, Ancestry, Fields, KindName};
 use crate::model::{PathKind, TableUse};
 use tree_sitter::{Node, Tree};
 

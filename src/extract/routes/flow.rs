@@ -6,8 +6,7 @@
 
 use crate::extract::ir::{Flow, Guard, Origin};
 use crate::extract::rules::{last_segment, ExtractRules};
-use crate::extract::syntax::KindName;
-use crate::extract::syntax::{self, line, snippet, text, unwrap_expression};
+use crate::extract::syntax::{self, line, snippet, text, unwrap_expression, KindName};
 use std::collections::{BTreeMap, HashMap};
 use tree_sitter::Node;
 

@@ -8,8 +8,7 @@ use super::ir::{Access, Candidate, TableRef};
 use super::prefilter::Role;
 use super::queries::{called_member_or_awaited, member_property, FileMatches};
 use super::symbols::enclosing_symbol;
-use super::syntax::{line, snippet, text, Ancestry, Fields};
-use crate::extract::syntax::KindName;
+use super::syntax::{line, snippet, text, Ancestry, Fields, KindName};
 use crate::model::{PathKind, TableUse};
 use tree_sitter::{Node, Tree};
 
