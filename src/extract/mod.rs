@@ -164,12 +164,17 @@ pub fn scan_cached(
     cache_dir: Option<&std::path::Path>,
 ) -> Result<Extraction, ExtractError> {
     use rayon::prelude::*;
+    let cache = cache_dir.map(|dir| result_cache::ResultCache::new(dir, rules));
+    let cache = cache.as_ref();
     // Compiling the path query takes a few milliseconds, and every thread
     // needs it after its first parse; compiled while the sources are listed,
-    // no thread waits for it.
-    rayon::spawn(|| {
-        let _ = PATH_STARTS.get(Dialect::TypeScript);
-    });
+    // no thread waits for it. Not beside a filled result cache: a re-run
+    // finds its files there and may parse none.
+    if !cache.is_some_and(result_cache::ResultCache::is_filled) {
+        rayon::spawn(|| {
+            let _ = PATH_STARTS.get(Dialect::TypeScript);
+        });
+    }
     let (files, not_followed) = files::select_reporting(selection)?;
     if files.is_empty() && not_followed.is_empty() {
         return Err(ExtractError::NoSources {
@@ -177,8 +182,6 @@ pub fn scan_cached(
         });
     }
     let prefilter = prefilter::Prefilter::new(rules);
-    let cache = cache_dir.map(|dir| result_cache::ResultCache::new(dir, rules));
-    let cache = cache.as_ref();
     let mut outcomes: Vec<Outcome> = files
         .par_iter()
         .map(|file| read_and_extract(file, rules, &prefilter, Skip::Unmatched, cache))

@@ -62,6 +62,12 @@ impl ResultCache {
         hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
     }
 
+    /// Whether an earlier run has stored results here (the folder exists
+    /// once one has).
+    pub fn is_filled(&self) -> bool {
+        self.dir.is_dir()
+    }
+
     /// The cached extraction of this exact file, if any.
     pub fn get(&self, file: &str, dialect: Dialect, source: &[u8]) -> Option<FileExtraction> {
         let key = self.key(file, dialect, source);
