@@ -93,12 +93,18 @@ impl CompiledQuery {
                 };
                 cursor.set_byte_range(hit.range.clone());
                 // Stops with the file's time budget; the scan then reports the file as too slow.
-                let mut out_of_time = |_: &tree_sitter::QueryCursorState| super::syntax::out_of_time();
+                let mut out_of_time = |_: &tree_sitter::QueryCursorState| {
+                    if super::syntax::out_of_time() {
+                        std::ops::ControlFlow::Break(())
+                    } else {
+                        std::ops::ControlFlow::Continue(())
+                    }
+                };
                 let options = tree_sitter::QueryCursorOptions::new().progress_callback(&mut out_of_time);
                 let mut matches = cursor.matches_with_options(query, inside, source, options);
                 while let Some(m) = matches.next() {
                     found.extend(
-                        m.captures
+                        m.captures()
                             .iter()
                             .map(|capture| (hit.roles, capture.index, capture.node)),
                     );
@@ -292,7 +298,7 @@ impl QueryExt for Query {
         let mut matches = cursor.matches(self, root, source);
         let mut nodes = Vec::new();
         while let Some(found) = matches.next() {
-            nodes.extend(found.captures.iter().filter(|c| c.index == capture).map(|c| c.node));
+            nodes.extend(found.captures().iter().filter(|c| c.index == capture).map(|c| c.node));
         }
         nodes.sort_by_key(|n| (n.start_byte(), n.end_byte()));
         nodes.dedup_by_key(|n| n.id());

@@ -15,6 +15,7 @@ use crate::model::NotAnalysable;
 use aho_corasick::AhoCorasick;
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
+use std::ops::ControlFlow;
 use std::path::Path;
 use std::sync::{LazyLock, OnceLock};
 use std::time::{Duration, Instant};
@@ -451,11 +452,11 @@ enum Parsed {
 fn parse_in_time(parser: &mut Parser, text: &[u8], old: Option<&Tree>) -> Parsed {
     let mut stopped_at = None;
     let mut progress = |state: &ParseState| {
-        let stop = deadline_passed();
-        if stop {
+        if deadline_passed() {
             stopped_at = Some(state.current_byte_offset());
+            return ControlFlow::Break(());
         }
-        stop
+        ControlFlow::Continue(())
     };
     let mut read = |offset: usize, _: Point| text.get(offset..).unwrap_or_default();
     let tree = parser.parse_with_options(
@@ -528,7 +529,7 @@ fn survey(tree: &Tree, text: &[u8], dialect: Dialect) -> Option<Survey> {
     let mut visited: usize = 0;
     loop {
         visited += 1;
-        if visited % 4096 == 0 && out_of_time() {
+        if visited.is_multiple_of(4096) && out_of_time() {
             return None;
         }
         let node = cursor.node();
@@ -800,15 +801,16 @@ impl<'t> Fields<'t> for Node<'t> {
 /// tree-sitter measures the name and checks that it is UTF-8 on every call,
 /// and the extractors, comparing kinds at every step, made 200,000 such
 /// calls on a 2 MB backend (2% of a scan).
-pub trait KindName {
+pub trait KindName<'tree> {
     /// The node's kind, as [`Node::kind`] names it.
-    fn kind_name(&self) -> &'static str;
+    fn kind_name(&self) -> &'tree str;
 }
 
-impl KindName for Node<'_> {
-    fn kind_name(&self) -> &'static str {
+impl<'tree> KindName<'tree> for Node<'tree> {
+    fn kind_name(&self) -> &'tree str {
         Grammar::of(self)
-            .and_then(|grammar| grammar.kinds.get(usize::from(self.kind_id())).copied())
+            .and_then(|grammar| grammar.kinds.get(usize::from(self.kind_id())))
+            .map(|name| &**name)
             .filter(|name| !name.is_empty())
             .unwrap_or_else(|| self.kind())
     }
@@ -819,9 +821,9 @@ struct Grammar {
     language: Language,
     /// Field ids by name; FxHash, as the names are short words and a scan
     /// looks up some 80,000 of them per 2 MB.
-    fields: rustc_hash::FxHashMap<&'static str, u16>,
+    fields: rustc_hash::FxHashMap<Box<str>, u16>,
     /// Kind names, by kind id.
-    kinds: Vec<&'static str>,
+    kinds: Vec<Box<str>>,
 }
 
 impl Grammar {
@@ -837,13 +839,14 @@ impl Grammar {
     fn new(language: Language) -> Grammar {
         let fields = (1..=language.field_count())
             .filter_map(|id| u16::try_from(id).ok())
-            .filter_map(|id| Some((language.field_name_for_id(id)?, id)))
+            .filter_map(|id| Some((Box::from(language.field_name_for_id(id)?), id)))
             .collect();
         let kinds = (0..language.node_kind_count())
             .map(|id| {
                 u16::try_from(id)
                     .ok()
                     .and_then(|id| language.node_kind_for_id(id))
+                    .map(Box::from)
                     .unwrap_or_default()
             })
             .collect();
@@ -937,7 +940,7 @@ pub fn unwrap_expression(mut node: Node) -> Node {
                 // `x as T`: the expression is the first named child;
                 // `<T>x`: it is the last.
                 if node.kind_name() == "type_assertion" {
-                    node.named_child(node.named_child_count().saturating_sub(1))
+                    node.named_child(u32::try_from(node.named_child_count().saturating_sub(1)).unwrap_or(u32::MAX))
                 } else {
                     node.named_child(0)
                 }

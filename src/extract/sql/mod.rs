@@ -57,7 +57,7 @@ fn tagged_template<'t>(call: Node<'t>, source: &[u8]) -> Option<Node<'t>> {
 /// What follows `` sql<Row> `` in `` sql<Row>`...` ``, which tree-sitter-typescript
 /// reads as `(sql < Row) > ...`: the right operand of the outer comparison.
 fn generic_rest<'t>(binary: Node<'t>, source: &[u8]) -> Option<Node<'t>> {
-    let operator = |node: Node| node.field("operator").map(|o| o.kind_name());
+    let operator = |node: Node<'t>| node.field("operator").map(|o| o.kind_name());
     let left = binary.field("left")?;
     let tag = left.field("left")?;
     let tag = match tag.kind_name() {
