@@ -318,33 +318,12 @@ pub fn key_shape(parts: &[KeyPart]) -> String {
 /// file's imports to the module defining it, and the paths inside the
 /// function or method of that name are listed.
 pub fn link_sinks(candidates: &mut [Candidate], summaries: &BTreeMap<String, FileSummary>) {
-    let mut by_symbol: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
-    for candidate in candidates.iter() {
-        if matches!(candidate.access, Access::Provenance(_)) {
-            continue;
-        }
-        let function = candidate
-            .symbol
-            .rsplit('.')
-            .next()
-            .unwrap_or(&candidate.symbol)
-            .to_string();
-        let target = candidate
-            .targets
-            .iter()
-            .filter_map(|t| t.name.clone())
-            .collect::<Vec<_>>()
-            .join(",");
-        by_symbol
-            .entry((candidate.file.clone(), function))
-            .or_default()
-            .push(format!(
-                "{}.{} {} ({})",
-                candidate.kind, candidate.operation, target, candidate.symbol
-            ));
-    }
-    for candidate in candidates.iter_mut() {
-        let Access::Provenance(flow) = &mut candidate.access else {
+    // The functions route handlers call, found first: only the paths inside
+    // them are described (a large repository has a hundred thousand paths
+    // and a few hundred handlers).
+    let mut wanted: Vec<(usize, (String, String))> = Vec::new();
+    for (at, candidate) in candidates.iter().enumerate() {
+        let Access::Provenance(flow) = &candidate.access else {
             continue;
         };
         let Some(callee) = &flow.callee else { continue };
@@ -362,7 +341,47 @@ pub fn link_sinks(candidates: &mut [Candidate], summaries: &BTreeMap<String, Fil
             },
             None => candidate.file.clone(),
         };
-        if let Some(paths) = by_symbol.get(&(file, method.to_string())) {
+        wanted.push((at, (file, method.to_string())));
+    }
+    if wanted.is_empty() {
+        return;
+    }
+    // Paths by file, then by function: looked up with the candidate's own text.
+    let mut by_symbol: BTreeMap<&str, BTreeMap<&str, Vec<String>>> = BTreeMap::new();
+    for (_, (file, method)) in &wanted {
+        by_symbol.entry(file).or_default().entry(method).or_default();
+    }
+    for candidate in candidates.iter() {
+        if matches!(candidate.access, Access::Provenance(_)) {
+            continue;
+        }
+        let function = candidate.symbol.rsplit('.').next().unwrap_or(&candidate.symbol);
+        let Some(paths) = by_symbol
+            .get_mut(candidate.file.as_str())
+            .and_then(|functions| functions.get_mut(function))
+        else {
+            continue;
+        };
+        let target = candidate
+            .targets
+            .iter()
+            .filter_map(|t| t.name.clone())
+            .collect::<Vec<_>>()
+            .join(",");
+        paths.push(format!(
+            "{}.{} {} ({})",
+            candidate.kind, candidate.operation, target, candidate.symbol
+        ));
+    }
+    for (at, (file, method)) in &wanted {
+        let Some(paths) = by_symbol
+            .get(file.as_str())
+            .and_then(|functions| functions.get(method.as_str()))
+            .filter(|paths| !paths.is_empty())
+        else {
+            continue;
+        };
+        if let Access::Provenance(flow) = &mut candidates[*at].access {
             let mut reaches = paths.clone();
             reaches.sort();
             reaches.dedup();
