@@ -1158,3 +1158,33 @@ fn a_schema_file_that_does_not_exist_exits_2() {
         .assert_code(2)
         .assert_stderr_has("src/db/schema.ts");
 }
+
+/// What the `scanned` hook saw: whether the document existed yet, per call.
+static SCANNED_CALLS: std::sync::Mutex<Vec<bool>> = std::sync::Mutex::new(Vec::new());
+static SCANNED_DOC: std::sync::Mutex<Option<std::path::PathBuf>> = std::sync::Mutex::new(None);
+
+fn record_scanned() {
+    let doc = SCANNED_DOC.lock().unwrap().clone().expect("the document's path is set");
+    SCANNED_CALLS.lock().unwrap().push(doc.exists());
+}
+
+#[test]
+fn the_scanned_hook_runs_once_after_the_scan_and_before_the_document_is_written() {
+    use clap::Parser as _;
+    let dir = project(&[("src/projects.ts", CLEAN_TS)]);
+    *SCANNED_DOC.lock().unwrap() = Some(dir.path().join(DOC));
+    let config = dir.path().join("inventory.yaml");
+    let cli =
+        tenant_audit::cli::Cli::try_parse_from(["tenant-audit", "--config", config.to_str().unwrap(), "generate"])
+            .expect("valid arguments");
+    let hooks = tenant_audit::cli::Hooks {
+        scanned: Some(record_scanned),
+    };
+    assert_eq!(tenant_audit::cli::run_with(&cli, hooks).expect("generate runs"), 0);
+    assert_eq!(
+        *SCANNED_CALLS.lock().unwrap(),
+        vec![false],
+        "one call, before the document existed"
+    );
+    assert!(dir.path().join(DOC).exists());
+}

@@ -32,10 +32,24 @@ use style::Palette;
 /// The per-file result cache, relative to the inventory's folder.
 pub const CACHE_DIR: &str = ".tenant-audit/cache";
 
+/// What the binary does at points of a run that only the library sees: the
+/// library chooses no allocator; the binary does, and tunes it per stage.
+#[derive(Clone, Copy, Default)]
+pub struct Hooks {
+    /// Called once every source is scanned, before the audit is merged and
+    /// rendered: the memory the scan used is free by then.
+    pub scanned: Option<fn()>,
+}
+
 /// Parses the process arguments, runs, and returns the exit code.
 pub fn main() -> i32 {
+    main_with(Hooks::default())
+}
+
+/// [`main`], calling `hooks` as the run passes them.
+pub fn main_with(hooks: Hooks) -> i32 {
     let cli = Cli::parse();
-    match run(&cli) {
+    match run_with(&cli, hooks) {
         Ok(code) => code,
         Err(error) => {
             if is_broken_pipe(&error) {
@@ -54,10 +68,16 @@ struct Session<'a> {
     /// The git working tree holding the inventory, when there is one.
     workspace: Option<Workspace>,
     today: jiff::civil::Date,
+    hooks: Hooks,
 }
 
 /// Runs one command; `Ok` carries the exit code.
 pub fn run(cli: &Cli) -> Result<i32> {
+    run_with(cli, Hooks::default())
+}
+
+/// [`run`], calling `hooks` as the run passes them.
+pub fn run_with(cli: &Cli, hooks: Hooks) -> Result<i32> {
     if let Command::Init = cli.command {
         return init(cli);
     }
@@ -83,6 +103,7 @@ pub fn run(cli: &Cli) -> Result<i32> {
         inventory,
         workspace,
         today: cli.today.unwrap_or_else(today_utc),
+        hooks,
     };
     session.run()
 }
@@ -224,8 +245,16 @@ impl Session<'_> {
         let scanned =
             gitdiff::scan_working_tree(&self.inventory, self.workspace.as_ref(), self.cache_dir().as_deref())?;
         progress.finish();
+        self.scanned();
         self.note_untracked(&scanned.untracked);
         Ok(scanned.scan)
+    }
+
+    /// Tells the binary that scanning is over.
+    fn scanned(&self) {
+        if let Some(scanned) = self.hooks.scanned {
+            scanned();
+        }
     }
 
     /// Where per-file extraction results are cached, unless `--no-cache`.
@@ -298,6 +327,7 @@ impl Session<'_> {
         let base_audit = gitdiff::audit_revision(workspace, &revision, inventory)
             .with_context(|| format!("cannot audit `{base}`"))?;
         progress.finish();
+        self.scanned();
         if let (gitdiff::BaseInventory::Invalid(errors), false) = (&base_audit.inventory, self.cli.quiet) {
             eprintln!(
                 "note: {} at `{base}` does not load, so the base is judged without its classifications:\n{errors}",
