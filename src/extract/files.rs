@@ -164,11 +164,16 @@ pub fn read_source(path: &Path) -> std::io::Result<Option<Vec<u8>>> {
     use std::io::Read;
     let file = std::fs::File::open(path)?;
     let limit = MAX_FILE_BYTES as u64;
-    if file.metadata()?.len() > limit {
+    let size = file.metadata()?.len();
+    if size > limit {
         return Ok(None);
     }
+    // Sized once: through `take`, `read_to_end` cannot see the file's size
+    // and grew the buffer from a few bytes, reading and copying again at
+    // every doubling. One byte spare, so the read that finds the end needs
+    // no more room.
+    let mut source = Vec::with_capacity(usize::try_from(size).unwrap_or(0) + 1);
     // At most one byte past the limit, in case the file grew meanwhile.
-    let mut source = Vec::new();
     file.take(limit + 1).read_to_end(&mut source)?;
     Ok((source.len() as u64 <= limit).then_some(source))
 }
