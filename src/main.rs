@@ -1,5 +1,7 @@
 //! The `tenant-audit` binary: the command line over the library.
 
+use std::ffi::c_void;
+
 /// Most of a scan's allocations are tree-sitter's, many small and short-lived,
 /// from two threads; mimalloc serves them in a fraction of glibc malloc's
 /// instructions and keeps less memory resident (see README "Performance").
@@ -15,25 +17,28 @@ fn main() {
     // repository faults in hundreds of MiB, and with huge pages the kernel
     // zeroes and compacts 2 MiB at a time (0.4 s of system time on 100 MB of
     // sources, 0.25 s of wall time); a small repository pays ~2 ms for the
-    // extra small-page faults.
-    // SAFETY: PR_SET_THP_DISABLE takes plain integers and touches no memory.
+    // extra small-page faults. Best effort: a kernel without it changes nothing.
+    // SAFETY: PR_SET_THP_DISABLE reads four unsigned longs and touches no memory.
     #[cfg(target_os = "linux")]
     unsafe {
-        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+        let (on, unused): (libc::c_ulong, libc::c_ulong) = (1, 0);
+        libc::prctl(libc::PR_SET_THP_DISABLE, on, unused, unused, unused);
     }
     // While scanning, each thread frees one file's tree and allocates the
-    // next file's: freed memory given back to the OS was faulted in again
-    // at once. It is kept until the scan is over (see `scanned`).
+    // next file's: with a purge delay, freed memory given back to the OS was
+    // faulted in again at once. Memory freed during the scan stays with the
+    // process (the render reuses it); see `scanned` for what comes after.
     // SAFETY: options may be set at any time; this one only changes when
     // free memory is given back.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
     // SAFETY: set before the first tree-sitter object is made, so everything
-    // tree-sitter allocates is freed by the allocator that allocated it.
+    // tree-sitter allocates is freed by the allocator that allocated it; the
+    // functions never return null for a non-zero size (tree-sitter's rule).
     unsafe {
         tree_sitter::set_allocator(Some(tree_sitter::Allocator {
-            malloc: libmimalloc_sys::mi_malloc,
-            calloc: libmimalloc_sys::mi_calloc,
-            realloc: libmimalloc_sys::mi_realloc,
+            malloc: parser_malloc,
+            calloc: parser_calloc,
+            realloc: parser_realloc,
             free: libmimalloc_sys::mi_free,
         }));
     }
@@ -41,11 +46,49 @@ fn main() {
     std::process::exit(tenant_audit::cli::main_with(hooks));
 }
 
-/// Once the scan is over, freed memory goes back to the OS within 10 ms:
-/// the merge and the render then build the document's context while the
-/// scan's memory is released, not on top of it (a check of 50 MB of sources
-/// peaks at ~270 MiB so; never giving memory back, at 290–310 MiB).
+/// Once the scan is over, memory freed from then on goes back to the OS
+/// within 10 ms, so what the merge and the render free does not stay resident
+/// beside what they build (a check of 50 MB of sources peaks at ~270 MiB so;
+/// never giving memory back, at 290–310 MiB).
 fn scanned() {
     // SAFETY: as above.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 10) };
+}
+
+/// Ends the process as Rust does when an allocation fails: tree-sitter's C
+/// code does not check for null, and its own allocator aborts too.
+fn out_of_memory(size: usize) -> ! {
+    std::alloc::handle_alloc_error(
+        std::alloc::Layout::from_size_align(size, 1).unwrap_or(std::alloc::Layout::new::<u8>()),
+    )
+}
+
+/// `mi_malloc`, never null for a non-zero size.
+unsafe extern "C" fn parser_malloc(size: usize) -> *mut c_void {
+    // SAFETY: mi_malloc accepts any size.
+    let block = unsafe { libmimalloc_sys::mi_malloc(size) };
+    if block.is_null() && size != 0 {
+        out_of_memory(size);
+    }
+    block
+}
+
+/// `mi_calloc`, never null for a non-zero size.
+unsafe extern "C" fn parser_calloc(count: usize, size: usize) -> *mut c_void {
+    // SAFETY: mi_calloc accepts any sizes and checks their product.
+    let block = unsafe { libmimalloc_sys::mi_calloc(count, size) };
+    if block.is_null() && count != 0 && size != 0 {
+        out_of_memory(count.saturating_mul(size));
+    }
+    block
+}
+
+/// `mi_realloc`, never null for a non-zero size.
+unsafe extern "C" fn parser_realloc(block: *mut c_void, size: usize) -> *mut c_void {
+    // SAFETY: tree-sitter passes null or a block this allocator made.
+    let moved = unsafe { libmimalloc_sys::mi_realloc(block, size) };
+    if moved.is_null() && size != 0 {
+        out_of_memory(size);
+    }
+    moved
 }

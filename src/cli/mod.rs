@@ -36,8 +36,8 @@ pub const CACHE_DIR: &str = ".tenant-audit/cache";
 /// library chooses no allocator; the binary does, and tunes it per stage.
 #[derive(Clone, Copy, Default)]
 pub struct Hooks {
-    /// Called once every source is scanned, before the audit is merged and
-    /// rendered: the memory the scan used is free by then.
+    /// Called once a command has scanned all it scans (`diff`: both
+    /// revisions), before its document or report is made.
     pub scanned: Option<fn()>,
 }
 
