@@ -109,9 +109,10 @@ pub struct Prefilter {
 enum Search {
     /// The longest name starting at each place, searched for again one byte
     /// after each one found. When every name is made of name bytes, this finds
-    /// every name that counts: a shorter name at the same place is followed by
-    /// a name byte (the rest of the longer one), and a name inside another is
-    /// preceded by one, so neither counts. Unlike the overlapping search, it
+    /// every name that counts, in the same order: a shorter name at the same
+    /// place is followed by a name byte (the rest of the longer one), so it
+    /// does not count, and a name starting inside another is found by the
+    /// search that starts one byte later. Unlike the overlapping search, it
     /// lets aho-corasick skip ahead with its vectorised prefilter: several
     /// times faster over a file, and every file is searched.
     LongestAtEachStart,
@@ -281,6 +282,32 @@ mod tests {
         assert_eq!(hit_texts("queue. // why\n  add(x)"), ["add"]);
     }
 
+    /// The default rules, and configured names that overlap the default ones
+    /// (`ca` in `cache`) or hold a digit (`cache` after `x1` counts).
+    fn property_rules() -> [ExtractRules; 2] {
+        [
+            ExtractRules::default(),
+            ExtractRules {
+                cache_clients: vec!["cache".into(), "planCache".into(), "ca".into(), "x1cache".into()],
+                queue_factories: vec!["makeQueue".into()],
+                ..ExtractRules::default()
+            },
+        ]
+    }
+
+    /// For each of [`property_rules`]: the fast search and the overlapping one.
+    static SEARCHES: std::sync::LazyLock<Vec<(Prefilter, Prefilter)>> = std::sync::LazyLock::new(|| {
+        property_rules()
+            .iter()
+            .map(|rules| {
+                (
+                    Prefilter::new(rules),
+                    Prefilter::searching(rules, Some(Search::Overlapping)),
+                )
+            })
+            .collect()
+    });
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
 
@@ -292,29 +319,32 @@ mod tests {
             pieces in proptest::collection::vec(proptest::sample::select(vec![
                 "add", "addBulk", "ad", "dBulk", "sql", "sq", "selectFrom", "select", "From",
                 "cache", "ca", "app", "reservoir", "Queue", "Worker", "FlowProducer", "createQueue",
-                "makeQueue", "planCache", ".", "?.", " ", "\n", "(", "1", "_", "$", "é", "x", "/* c */",
-                "// c\n", "*/", "/",
+                "makeQueue", "planCache", "x1", "x1cache", ".", "?.", " ", "\n", "(", "1", "_", "$", "é", "x",
+                "/* c */", "// c\n", "*/", "/",
             ]), 0..40)
         ) {
             let text = pieces.concat();
-            for rules in [
-                ExtractRules::default(),
-                ExtractRules {
-                    cache_clients: vec!["planCache".into(), "ca".into()],
-                    queue_factories: vec!["makeQueue".into()],
-                    ..ExtractRules::default()
-                },
-            ] {
-                let fast = Prefilter::new(&rules);
+            for (fast, overlapping) in SEARCHES.iter() {
                 proptest::prop_assert_eq!(fast.search, Search::LongestAtEachStart);
-                let reference = Prefilter::searching(&rules, Some(Search::Overlapping));
-                proptest::prop_assert_eq!(fast.hits(text.as_bytes()), reference.hits(text.as_bytes()));
+                proptest::prop_assert_eq!(fast.hits(text.as_bytes()), overlapping.hits(text.as_bytes()));
                 proptest::prop_assert_eq!(
                     fast.may_hold_paths(text.as_bytes()),
-                    reference.may_hold_paths(text.as_bytes())
+                    overlapping.may_hold_paths(text.as_bytes())
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_name_after_a_digit_inside_another_name_counts() {
+        let rules = &property_rules()[1];
+        let text = "x1cache.get(k)";
+        let hits: Vec<&str> = Prefilter::new(rules)
+            .hits(text.as_bytes())
+            .into_iter()
+            .map(|hit| &text[hit.range])
+            .collect();
+        assert_eq!(hits, ["x1cache", "cache"]);
     }
 
     #[test]
