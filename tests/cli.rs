@@ -1159,20 +1159,30 @@ fn a_schema_file_that_does_not_exist_exits_2() {
         .assert_stderr_has("src/db/schema.ts");
 }
 
-/// What the `scanned` hook saw: whether the document existed yet, per call.
-static SCANNED_CALLS: std::sync::Mutex<Vec<bool>> = std::sync::Mutex::new(Vec::new());
-static SCANNED_DOC: std::sync::Mutex<Option<std::path::PathBuf>> = std::sync::Mutex::new(None);
+/// What the `scanned` hook saw, per call: whether the scan had cached its
+/// results yet, and whether the document existed yet.
+static SCANNED_CALLS: std::sync::Mutex<Vec<(bool, bool)>> = std::sync::Mutex::new(Vec::new());
+static SCANNED_PROJECT: std::sync::Mutex<Option<std::path::PathBuf>> = std::sync::Mutex::new(None);
 
 fn record_scanned() {
-    let doc = SCANNED_DOC.lock().unwrap().clone().expect("the document's path is set");
-    SCANNED_CALLS.lock().unwrap().push(doc.exists());
+    let project = SCANNED_PROJECT
+        .lock()
+        .unwrap()
+        .clone()
+        .expect("the project's folder is set");
+    let cached = fs::read_dir(project.join(tenant_audit::cli::CACHE_DIR)).is_ok_and(|entries| {
+        entries
+            .flatten()
+            .any(|e| e.path().extension().is_some_and(|x| x == "json"))
+    });
+    SCANNED_CALLS.lock().unwrap().push((cached, project.join(DOC).exists()));
 }
 
 #[test]
 fn the_scanned_hook_runs_once_after_the_scan_and_before_the_document_is_written() {
     use clap::Parser as _;
     let dir = project(&[("src/projects.ts", CLEAN_TS)]);
-    *SCANNED_DOC.lock().unwrap() = Some(dir.path().join(DOC));
+    *SCANNED_PROJECT.lock().unwrap() = Some(dir.path().to_path_buf());
     let config = dir.path().join("inventory.yaml");
     let cli =
         tenant_audit::cli::Cli::try_parse_from(["tenant-audit", "--config", config.to_str().unwrap(), "generate"])
@@ -1183,8 +1193,8 @@ fn the_scanned_hook_runs_once_after_the_scan_and_before_the_document_is_written(
     assert_eq!(tenant_audit::cli::run_with(&cli, hooks).expect("generate runs"), 0);
     assert_eq!(
         *SCANNED_CALLS.lock().unwrap(),
-        vec![false],
-        "one call, before the document existed"
+        vec![(true, false)],
+        "one call, after the scan cached its results and before the document existed"
     );
     assert!(dir.path().join(DOC).exists());
 }
