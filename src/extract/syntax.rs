@@ -1000,9 +1000,9 @@ pub fn is_function(node: Node) -> bool {
 
 /// The parents of nodes in a tree, for climbing from a node to its ancestors.
 ///
-/// In tree-sitter 0.25 [`Node::parent`] walks down from the root of the tree
-/// to the node on every call, so climbing `depth` levels one `parent()` at a
-/// time costs `depth` such walks. An `Ancestry` walks down once and keeps the
+/// tree-sitter's [`Node::parent`] (0.25 to 0.27 at least) walks down from the
+/// root of the tree to the node on every call, so climbing `depth` levels one
+/// `parent()` at a time costs `depth` such walks. An `Ancestry` walks down once and keeps the
 /// path, so that climbing from the node last asked about costs one walk
 /// however far it goes. Answers are always those of [`Node::parent`].
 pub struct Ancestry<'t> {
