@@ -195,6 +195,13 @@ fn gaps(source: &str) -> Gaps {
         if matches!(common.kind(), "string" | "template_string" | "regex" | "comment") {
             continue;
         }
+        // tree-sitter-typescript 0.23 cannot parse a comment between the `?`
+        // and the `:` of an optional parameter or property (`id? /* c */ :
+        // string`; valid TypeScript, reported as not analysable): a limit of
+        // the grammar, not of the extractors this property is about.
+        if left.kind() == "?" && right.kind() == ":" {
+            continue;
+        }
         found.after_tokens.push(left.end_byte());
         for (offset, byte) in source.as_bytes()[left.end_byte()..right.start_byte()]
             .iter()
@@ -263,7 +270,9 @@ proptest! {
         insertions.sort_by_key(|&(offset, _)| std::cmp::Reverse(offset));
         let mut edited = source.clone();
         for (offset, text) in insertions {
-            edited.insert_str(offset, text);
+            // A comment glued to a `/` (`a //**/ b`) would be another token.
+            let spaced = if text.starts_with('/') && edited[..offset].ends_with('/') { " " } else { "" };
+            edited.insert_str(offset, &format!("{spaced}{text}"));
         }
         prop_assert_eq!(sorted_ids(&edited, name), sorted_ids(source, name));
     }
