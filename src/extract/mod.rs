@@ -418,8 +418,17 @@ pub fn finish(files: Vec<FileExtraction>) -> Vec<Candidate> {
             candidates
         })
         .collect();
-    let mut all: Vec<Candidate> = by_file.into_iter().flatten().collect();
+    // Sized once: a flattening collect cannot know the total, and growing a
+    // list of a hundred thousand candidates by doubling copies it again and
+    // again into fresh memory.
+    let mut all: Vec<Candidate> = Vec::with_capacity(by_file.iter().map(Vec::len).sum());
+    for candidates in by_file {
+        all.extend(candidates);
+    }
     links::link_sinks(&mut all, &summaries);
+    // Freed on a worker while the caller goes on: the summaries of a large
+    // repository take some 10 ms to free.
+    rayon::spawn(move || drop(summaries));
     all
 }
 
@@ -427,19 +436,34 @@ pub fn finish(files: Vec<FileExtraction>) -> Vec<Candidate> {
 /// `n` counts paths with the same file, symbol, kind, operation and target in
 /// source order. No line numbers, so edits elsewhere never change an id.
 fn assign_ids(candidates: &mut [Candidate]) {
-    let mut ordinals: HashMap<String, usize> = HashMap::new();
-    for candidate in candidates.iter_mut() {
-        let stem = format!(
-            "{}::{}::{}.{}::{}",
-            candidate.file,
-            candidate.symbol,
-            candidate.kind,
-            candidate.operation,
-            target_of(candidate)
-        );
-        let ordinal = ordinals.entry(stem.clone()).or_insert(0);
-        *ordinal += 1;
-        candidate.id = format!("{stem}#{ordinal}");
+    use std::fmt::Write as _;
+    let stems: Vec<String> = candidates
+        .iter()
+        .map(|candidate| {
+            format!(
+                "{}::{}::{}.{}::{}",
+                candidate.file,
+                candidate.symbol,
+                candidate.kind,
+                candidate.operation,
+                target_of(candidate)
+            )
+        })
+        .collect();
+    let ordinals: Vec<usize> = {
+        let mut counts: HashMap<&str, usize> = HashMap::with_capacity(stems.len());
+        stems
+            .iter()
+            .map(|stem| {
+                let count = counts.entry(stem.as_str()).or_insert(0);
+                *count += 1;
+                *count
+            })
+            .collect()
+    };
+    for ((candidate, mut id), ordinal) in candidates.iter_mut().zip(stems).zip(ordinals) {
+        let _ = write!(id, "#{ordinal}");
+        candidate.id = id;
     }
 }
 
