@@ -86,9 +86,10 @@ impl CompiledQuery {
         let compiled = self.compiled(dialect)?;
         let query = &compiled.query;
         let mut found = Vec::new();
+        let mut chain = Vec::new();
         CURSOR.with_borrow_mut(|cursor| {
             for hit in hits {
-                let Some(inside) = compiled.matches_around(tree.root_node(), hit, &mut found) else {
+                let Some(inside) = compiled.matches_around(tree.root_node(), hit, &mut chain, &mut found) else {
                     continue;
                 };
                 cursor.set_byte_range(hit.range.clone());
@@ -131,41 +132,70 @@ impl Compiled {
     /// that smallest one. A query of bare node kinds matches a node on that
     /// chain by its kind alone, so one walk down finds those; only inside
     /// the smallest node (a leaf, for a hit on a name) is the cursor needed.
+    ///
+    /// `chain` is the chain of holders found for the previous hit of the
+    /// same file (empty for the first): see [`holders`].
     fn matches_around<'t>(
         &self,
         root: Node<'t>,
         hit: &Hit,
+        chain: &mut Vec<Node<'t>>,
         found: &mut Vec<(Roles, u32, Node<'t>)>,
     ) -> Option<Node<'t>> {
         let Some(kinds) = &self.bare_kinds else {
             return Some(root);
         };
-        let (start, end) = (hit.range.start, hit.range.end);
-        let mut walk = root.walk();
-        loop {
-            let node = walk.node();
-            let first = kinds.partition_point(|&(kind, _)| kind < node.kind_id());
-            let captures = kinds[first..]
+        holders(root, &hit.range, chain);
+        let captures = |node: Node<'t>| {
+            // Asked once: each call crosses into tree-sitter.
+            let node_kind = node.kind_id();
+            let first = kinds.partition_point(|&(kind, _)| kind < node_kind);
+            kinds[first..]
                 .iter()
-                .take_while(|&&(kind, _)| kind == node.kind_id())
-                .map(|&(_, capture)| (hit.roles, capture, node));
-            // The one child that can hold the range is the first to end after its start.
-            let holder = walk
-                .goto_first_child_for_byte(start)
-                .map(|_| walk.node())
-                .filter(|child| {
-                    child.start_byte() <= start && end <= child.end_byte() && child.start_byte() < child.end_byte()
-                });
-            match holder {
-                Some(_) => found.extend(captures),
-                // `node` is the smallest node holding the range.
-                None if node.child_count() > 0 => return Some(node),
-                None => {
-                    found.extend(captures);
-                    return None;
-                }
-            }
+                .take_while(move |&&(kind, _)| kind == node_kind)
+                .map(move |&(_, capture)| (hit.roles, capture, node))
+        };
+        let (&smallest, holding) = chain.split_last()?;
+        for &node in holding {
+            found.extend(captures(node));
         }
+        if smallest.child_count() > 0 {
+            return Some(smallest);
+        }
+        found.extend(captures(smallest));
+        None
+    }
+}
+
+/// Makes `chain` the nodes holding `range`, from `root` down to the smallest:
+/// each the child of the one before that is the first to end after the
+/// range's start, as long as that child holds the range and is not empty.
+///
+/// Hits come in source order, and the next one is mostly in the same
+/// function as the last, so `chain` comes in as the last hit's chain and
+/// keeps the part of it that still holds `range`: a child that holds the
+/// range is also the first child to end after its start (the siblings
+/// before it end where it starts, at the latest), so walking down from
+/// `root` would choose those nodes again. Only the rest is walked, sparing
+/// the steps over the many children of the file and of its classes.
+fn holders<'t>(root: Node<'t>, range: &std::ops::Range<usize>, chain: &mut Vec<Node<'t>>) {
+    let (start, end) = (range.start, range.end);
+    let holds =
+        |node: &Node| node.start_byte() <= start && end <= node.end_byte() && node.start_byte() < node.end_byte();
+    if chain.first().is_none_or(|first| first.id() != root.id()) {
+        chain.clear();
+        chain.push(root);
+    }
+    // The root is where every walk starts, holding the range or not.
+    let kept = 1 + chain[1..].iter().take_while(|node| holds(node)).count();
+    chain.truncate(kept);
+    let mut walk = chain[kept - 1].walk();
+    while let Some(holder) = walk
+        .goto_first_child_for_byte(start)
+        .map(|_| walk.node())
+        .filter(|child| holds(child))
+    {
+        chain.push(holder);
     }
 }
 
@@ -327,6 +357,38 @@ mod bare_kind_tests {
             names.sort_unstable();
             names.dedup();
             assert_eq!(names, ["binary_expression", "call_expression", "new_expression"]);
+        }
+    }
+
+    #[test]
+    fn holders_kept_from_the_last_range_are_those_a_walk_from_the_root_finds() {
+        let samples = [
+            (
+                "export class A {\n  async m(id: string) {\n    const q = db.selectFrom('t').where('id', '=', id!);\n    if (id) { q = q.where(x => x); }\n    return q.execute();\n  }\n  n() { return cache.get(`k${a}`); }\n}\nconst f = async () => ({ a: [1, 2] });\n",
+                Dialect::TypeScript,
+            ),
+            ("const a = f(1, ;\nclass { m( }\nlet = => ;\nif (x { y(\n", Dialect::TypeScript),
+            ("export const C = () => <div a={x}>{list.map(i => <b key={i}>{i}</b>)}</div>;\n", Dialect::Tsx),
+        ];
+        for (source, dialect) in samples {
+            let mut parser = tree_sitter::Parser::new();
+            parser.set_language(&dialect.language()).unwrap();
+            let tree = parser.parse(source, None).unwrap();
+            // Every non-empty range of one or more bytes of a word, forwards and backwards.
+            let mut ranges: Vec<std::ops::Range<usize>> = Vec::new();
+            for start in 0..source.len() {
+                for end in start + 1..=(start + 3).min(source.len()) {
+                    ranges.push(start..end);
+                }
+            }
+            let ids = |chain: &[Node]| chain.iter().map(|n| n.id()).collect::<Vec<_>>();
+            let mut kept = Vec::new();
+            for range in ranges.iter().chain(ranges.iter().rev()) {
+                holders(tree.root_node(), range, &mut kept);
+                let mut fresh = Vec::new();
+                holders(tree.root_node(), range, &mut fresh);
+                assert_eq!(ids(&kept), ids(&fresh), "{range:?} in {source:?}");
+            }
         }
     }
 
