@@ -1004,7 +1004,9 @@ pub fn is_function(node: Node) -> bool {
 /// root of the tree to the node on every call, so climbing `depth` levels one
 /// `parent()` at a time costs `depth` such walks. An `Ancestry` walks down once and keeps the
 /// path, so that climbing from the node last asked about costs one walk
-/// however far it goes. Answers are always those of [`Node::parent`].
+/// however far it goes, and a node near the last one asked about costs the
+/// part of the walk below the nodes they share. Answers are always those of
+/// [`Node::parent`].
 pub struct Ancestry<'t> {
     /// Where walks start: the root of the tree, or the outermost node that
     /// will be climbed through (nodes outside it are asked of tree-sitter).
@@ -1038,8 +1040,19 @@ impl<'t> Ancestry<'t> {
             // The walk `Node::parent` makes from the root, from `top`. An
             // empty node is left to tree-sitter: which of the nodes meeting
             // at its position holds it is not a question of byte ranges.
-            path.truncate(1);
-            let mut current = self.top;
+            //
+            // For any other node, the child that walk takes at each step is
+            // the one child whose bytes hold the node's (siblings do not
+            // overlap), so it takes every node of the kept path that holds
+            // them: the walk resumes from the deepest, sparing the steps
+            // over the many children of the file, classes and blocks above.
+            let (start, end) = (node.start_byte(), node.end_byte());
+            let holding = 1 + path[1..]
+                .iter()
+                .take_while(|kept| kept.start_byte() <= start && end <= kept.end_byte())
+                .count();
+            path.truncate(holding);
+            let mut current = path[holding - 1];
             while let Some(child) = current.child_with_descendant(node) {
                 path.push(child);
                 if child.id() == node.id() {
