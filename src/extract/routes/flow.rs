@@ -6,7 +6,7 @@
 
 use crate::extract::ir::{Flow, Guard, Origin};
 use crate::extract::rules::{last_segment, ExtractRules};
-use crate::extract::syntax::{self, line, snippet, text, unwrap_expression, KindName};
+use crate::extract::syntax::{self, line, snippet, text, unwrap_expression, Fields, KindName};
 use std::collections::{BTreeMap, HashMap};
 use tree_sitter::Node;
 
@@ -584,16 +584,17 @@ impl Reader<'_> {
 
     /// Calls `found` for every tenant-id value mentioned under `node`.
     fn values_in<'t>(&self, node: Node<'t>, state: &State, found: &mut dyn FnMut(Value, Node<'t>)) {
-        let mut stack = vec![node];
-        while let Some(current) = stack.pop() {
+        // Each node with the node whose children it was taken from, its
+        // parent: asking tree-sitter for a parent walks down from the root.
+        let mut stack = vec![(node, None)];
+        while let Some((current, taken_from)) = stack.pop() {
             if matches!(
                 current.kind_name(),
                 "identifier" | "member_expression" | "binary_expression"
             ) {
                 // A property name in `{ projectId: x }` is not a use of a variable.
-                let is_key = current.parent().is_some_and(|p| {
-                    p.kind_name() == "pair" && p.child_by_field_name("key").is_some_and(|k| k.id() == current.id())
-                });
+                let is_key = parent_of(current, taken_from)
+                    .is_some_and(|p| p.kind_name() == "pair" && p.field("key").is_some_and(|k| k.id() == current.id()));
                 if !is_key {
                     if let Some(value) = self.value_of(current, state) {
                         found(value, current);
@@ -608,7 +609,7 @@ impl Reader<'_> {
             }
             let mut cursor = current.walk();
             let children: Vec<Node> = current.named_children(&mut cursor).collect();
-            stack.extend(children.into_iter().rev());
+            stack.extend(children.into_iter().rev().map(|child| (child, Some(current))));
         }
     }
 
@@ -726,6 +727,16 @@ fn pattern_entries(pattern: Node, source: &[u8]) -> Vec<(String, String)> {
             _ => None,
         })
         .collect()
+}
+
+/// The parent of `node`, as [`Node::parent`] finds it, when `node` is one of
+/// the named children of `taken_from`. That is its parent unless `node` is
+/// empty: then tree-sitter may find it in a sibling ending where it stands.
+fn parent_of<'t>(node: Node<'t>, taken_from: Option<Node<'t>>) -> Option<Node<'t>> {
+    match taken_from {
+        Some(parent) if node.start_byte() < node.end_byte() => Some(parent),
+        _ => node.parent(),
+    }
 }
 
 /// The nearest call that receives `node` as (part of) an argument.
