@@ -7,7 +7,7 @@ use super::ir::KeyPart;
 use super::links::{FileSummary, Import, KeyBuilder};
 use super::lower::parameter_names;
 use super::queues::job_data_reads;
-use super::syntax::{self, text, Ancestry, KindName};
+use super::syntax::{self, text, Ancestry, Fields, KindName};
 use tree_sitter::Node;
 
 /// Imports, processors and key builders of a parsed file.
@@ -20,7 +20,7 @@ pub fn summarise(root: Node, source: &[u8], file: &str) -> FileSummary {
     let mut cursor = root.walk();
     for statement in root.named_children(&mut cursor) {
         let declaration = match statement.kind_name() {
-            "export_statement" => statement.child_by_field_name("declaration"),
+            "export_statement" => statement.field("declaration"),
             "import_statement" => {
                 imports(statement, source, &mut summary);
                 None
@@ -30,17 +30,14 @@ pub fn summarise(root: Node, source: &[u8], file: &str) -> FileSummary {
         let Some(declaration) = declaration else { continue };
         match declaration.kind_name() {
             "function_declaration" => {
-                if let Some(name) = declaration.child_by_field_name("name") {
+                if let Some(name) = declaration.field("name") {
                     function(declaration, text(name, source), source, &mut summary, &ancestry);
                 }
             }
             "lexical_declaration" | "variable_declaration" => {
                 let mut declarators = declaration.walk();
                 for declarator in declaration.named_children(&mut declarators) {
-                    let (Some(name), Some(value)) = (
-                        declarator.child_by_field_name("name"),
-                        declarator.child_by_field_name("value"),
-                    ) else {
+                    let (Some(name), Some(value)) = (declarator.field("name"), declarator.field("value")) else {
                         continue;
                     };
                     if matches!(value.kind_name(), "arrow_function" | "function_expression" | "function") {
@@ -49,10 +46,10 @@ pub fn summarise(root: Node, source: &[u8], file: &str) -> FileSummary {
                 }
             }
             "class_declaration" => {
-                let Some(class) = declaration.child_by_field_name("name").map(|n| text(n, source)) else {
+                let Some(class) = declaration.field("name").map(|n| text(n, source)) else {
                     continue;
                 };
-                let Some(body) = declaration.child_by_field_name("body") else {
+                let Some(body) = declaration.field("body") else {
                     continue;
                 };
                 let mut members = body.walk();
@@ -60,7 +57,7 @@ pub fn summarise(root: Node, source: &[u8], file: &str) -> FileSummary {
                     if member.kind_name() != "method_definition" {
                         continue;
                     }
-                    let Some(name) = member.child_by_field_name("name") else {
+                    let Some(name) = member.field("name") else {
                         continue;
                     };
                     let qualified = format!("{class}.{}", text(name, source));
@@ -89,7 +86,7 @@ fn function<'t>(node: Node<'t>, name: &str, source: &[u8], summary: &mut FileSum
 
 /// A function whose whole result is a key expression (template, concatenation).
 fn key_builder<'t>(function: Node<'t>, source: &[u8], ancestry: &Ancestry<'t>) -> Option<KeyBuilder> {
-    let body = function.child_by_field_name("body")?;
+    let body = function.field("body")?;
     let returned = if body.kind_name() == "statement_block" {
         let mut cursor = body.walk();
         let statements: Vec<Node> = body
@@ -119,18 +116,15 @@ fn key_builder<'t>(function: Node<'t>, source: &[u8], ancestry: &Ancestry<'t>) -
 
 /// `import { a, b as c } from './x'`, `import d from './y'`, `import * as ns from './z'`.
 fn imports(statement: Node, source: &[u8], summary: &mut FileSummary) {
-    let Some(specifier) = statement
-        .child_by_field_name("source")
-        .and_then(|s| syntax::string_value(s, source))
-    else {
+    let Some(specifier) = statement.field("source").and_then(|s| syntax::string_value(s, source)) else {
         return;
     };
     let mut stack = vec![statement];
     while let Some(node) = stack.pop() {
         match node.kind_name() {
             "import_specifier" => {
-                let name = node.child_by_field_name("name").map(|n| text(n, source).to_string());
-                let alias = node.child_by_field_name("alias").map(|n| text(n, source).to_string());
+                let name = node.field("name").map(|n| text(n, source).to_string());
+                let alias = node.field("alias").map(|n| text(n, source).to_string());
                 if let Some(name) = name {
                     summary.imports.insert(
                         alias.unwrap_or_else(|| name.clone()),

@@ -10,7 +10,7 @@ use super::prefilter::Role;
 use super::queries::{method_call, FileMatches};
 use super::rules::{last_segment, ExtractRules};
 use super::symbols::enclosing_symbol;
-use super::syntax::{self, line, snippet, text, unwrap_expression, Ancestry, KindName};
+use super::syntax::{self, line, snippet, text, unwrap_expression, Ancestry, Fields, KindName};
 use crate::model::{PathKind, TableUse};
 use tree_sitter::{Node, Tree};
 
@@ -82,14 +82,10 @@ pub fn key_parts<'t>(node: Node<'t>, source: &[u8], depth: usize, ancestry: &Anc
             }
             parts
         }
-        "binary_expression"
-            if node
-                .child_by_field_name("operator")
-                .is_some_and(|o| o.kind_name() == "+") =>
-        {
+        "binary_expression" if node.field("operator").is_some_and(|o| o.kind_name() == "+") => {
             let mut parts = Vec::new();
             for side in ["left", "right"] {
-                match node.child_by_field_name(side) {
+                match node.field(side) {
                     Some(operand) => match syntax::string_value(operand, source) {
                         Some(literal) => parts.push(KeyPart::Text(literal)),
                         None if matches!(
@@ -107,10 +103,8 @@ pub fn key_parts<'t>(node: Node<'t>, source: &[u8], depth: usize, ancestry: &Anc
             parts
         }
         "call_expression" => {
-            let callee = node.child_by_field_name("function").map(unwrap_expression);
-            let arguments = node
-                .child_by_field_name("arguments")
-                .filter(|a| a.kind_name() == "arguments");
+            let callee = node.field("function").map(unwrap_expression);
+            let arguments = node.field("arguments").filter(|a| a.kind_name() == "arguments");
             match (callee, arguments) {
                 (Some(callee), Some(arguments)) if matches!(callee.kind_name(), "identifier" | "member_expression") => {
                     vec![KeyPart::Builder {
@@ -140,7 +134,7 @@ fn hole(node: Node, source: &[u8]) -> KeyPart {
     let shown = match node.kind_name() {
         "identifier" | "member_expression" => last_segment(text(node, source)).to_string(),
         "call_expression" => node
-            .child_by_field_name("function")
+            .field("function")
             .map(|f| format!("{}(…)", last_segment(text(f, source))))
             .unwrap_or_else(|| snippet(node, source)),
         _ => snippet(node, source),
@@ -160,7 +154,7 @@ fn hole(node: Node, source: &[u8]) -> KeyPart {
     let fallback = node.kind_name() == "ternary_expression"
         || (node.kind_name() == "binary_expression"
             && node
-                .child_by_field_name("operator")
+                .field("operator")
                 .is_some_and(|o| matches!(o.kind_name(), "??" | "||")));
     KeyPart::Hole {
         text: shown,

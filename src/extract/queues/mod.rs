@@ -47,7 +47,7 @@ pub fn extract(
         let Some(created) = created_by(node, source, rules) else {
             continue;
         };
-        let Some(arguments) = node.child_by_field_name("arguments") else {
+        let Some(arguments) = node.field("arguments") else {
             continue;
         };
         if inside_factory(node, source, rules, &ancestry) {
@@ -133,8 +133,8 @@ fn inside_factory<'t>(node: Node<'t>, source: &[u8], rules: &ExtractRules, ances
 fn holder_name<'t>(node: Node<'t>, source: &[u8], ancestry: &Ancestry<'t>) -> Option<String> {
     let parent = ancestry.wrapped_parent(node)?;
     let name = match parent.kind_name() {
-        "variable_declarator" | "public_field_definition" => parent.child_by_field_name("name")?,
-        "assignment_expression" => parent.child_by_field_name("left")?,
+        "variable_declarator" | "public_field_definition" => parent.field("name")?,
+        "assignment_expression" => parent.field("left")?,
         _ => return None,
     };
     Some(last_segment(text(name, source)).to_string())
@@ -187,10 +187,10 @@ fn producer<'t>(
     summary: &FileSummary,
     ancestry: &Ancestry<'t>,
 ) -> Option<Candidate> {
-    let function = unwrap_expression(call.child_by_field_name("function")?);
-    let receiver = unwrap_expression(function.child_by_field_name("object")?);
-    let method = text(function.child_by_field_name("property")?, source);
-    let arguments = call.child_by_field_name("arguments")?;
+    let function = unwrap_expression(call.field("function")?);
+    let receiver = unwrap_expression(function.field("object")?);
+    let method = text(function.field("property")?, source);
+    let arguments = call.field("arguments")?;
     let receiver_text = text(receiver, source);
     let local = last_segment(receiver_text).to_string();
 
@@ -203,11 +203,9 @@ fn producer<'t>(
         // Resolved through the import when files are linked; a receiver that
         // merely looks like a queue stays a producer with an unknown queue.
         QueueRef::Variable(local.clone())
-    } else if receiver.kind_name() == "new_expression"
-        && text(receiver.child_by_field_name("constructor")?, source) == "Queue"
-    {
+    } else if receiver.kind_name() == "new_expression" && text(receiver.field("constructor")?, source) == "Queue" {
         let name = receiver
-            .child_by_field_name("arguments")
+            .field("arguments")
             .and_then(|a| a.named_child(0))
             .and_then(|a| syntax::string_value(a, source));
         name.map(QueueRef::Named)
@@ -299,12 +297,10 @@ pub fn job_data_reads(function: Node, name: &str, source: &[u8]) -> JobDataReads
         keys: Vec::new(),
         escapes: false,
     };
-    let Some(body) = function.child_by_field_name("body") else {
+    let Some(body) = function.field("body") else {
         return reads;
     };
-    let params = function
-        .child_by_field_name("parameters")
-        .or_else(|| function.child_by_field_name("parameter"));
+    let params = function.field("parameters").or_else(|| function.field("parameter"));
     // `(job) => ...` reads `job.data`; `({ data }) => ...` reads `data`;
     // `({ data: { organizationId } })` names the keys outright.
     let mut data_names: Vec<String> = Vec::new();
@@ -313,7 +309,7 @@ pub fn job_data_reads(function: Node, name: &str, source: &[u8]) -> JobDataReads
         let first = if params.kind_name() == "identifier" {
             Some(params)
         } else {
-            params.named_child(0).and_then(|p| p.child_by_field_name("pattern"))
+            params.named_child(0).and_then(|p| p.field("pattern"))
         };
         match first {
             Some(p) if p.kind_name() == "identifier" => job_names.push(text(p, source).to_string()),
@@ -351,9 +347,8 @@ pub fn job_data_reads(function: Node, name: &str, source: &[u8]) -> JobDataReads
             match n.kind_name() {
                 "identifier" => data_names.iter().any(|d| d == text(n, source)),
                 "member_expression" => {
-                    n.child_by_field_name("property")
-                        .is_some_and(|p| text(p, source) == "data")
-                        && n.child_by_field_name("object").map(unwrap_expression).is_some_and(|o| {
+                    n.field("property").is_some_and(|p| text(p, source) == "data")
+                        && n.field("object").map(unwrap_expression).is_some_and(|o| {
                             o.kind_name() == "identifier" && job_names.iter().any(|j| j == text(o, source))
                         })
                 }
@@ -362,17 +357,14 @@ pub fn job_data_reads(function: Node, name: &str, source: &[u8]) -> JobDataReads
         };
         match node.kind_name() {
             "member_expression" => {
-                if let (Some(object), Some(property)) =
-                    (node.child_by_field_name("object"), node.child_by_field_name("property"))
-                {
+                if let (Some(object), Some(property)) = (node.field("object"), node.field("property")) {
                     if is_data(object) {
                         push_key(&mut reads, text(property, source));
                     }
                 }
             }
             "variable_declarator" => {
-                let (Some(name), Some(value)) = (node.child_by_field_name("name"), node.child_by_field_name("value"))
-                else {
+                let (Some(name), Some(value)) = (node.field("name"), node.field("value")) else {
                     continue;
                 };
                 if !is_data(value) {
@@ -412,8 +404,8 @@ fn destructured_data(pattern: Node, source: &[u8], data_names: &mut Vec<String>,
                 data_names.push("data".to_string());
             }
             "pair_pattern" => {
-                let key = child.child_by_field_name("key").map(|k| text(k, source));
-                let value = child.child_by_field_name("value");
+                let key = child.field("key").map(|k| text(k, source));
+                let value = child.field("value");
                 if key == Some("data") {
                     match value {
                         Some(v) if v.kind_name() == "object_pattern" => object_pattern_keys(v, source, reads),
@@ -434,8 +426,8 @@ fn object_pattern_keys(pattern: Node, source: &[u8], reads: &mut JobDataReads) {
             "shorthand_property_identifier_pattern" => push_key(reads, text(child, source)),
             "pair_pattern" | "object_assignment_pattern" => {
                 let key = child
-                    .child_by_field_name("key")
-                    .or_else(|| child.child_by_field_name("left"))
+                    .field("key")
+                    .or_else(|| child.field("left"))
                     .map(|k| text(k, source).trim_matches(['\'', '"']).to_string());
                 if let Some(key) = key {
                     push_key(reads, &key);

@@ -82,7 +82,7 @@ pub fn analyse(
     if reader.request_names.is_empty() && reader.part_names.is_empty() {
         return Vec::new();
     }
-    let Some(body) = handler.child_by_field_name("body") else {
+    let Some(body) = handler.field("body") else {
         return Vec::new();
     };
     let mut state = State::default();
@@ -100,11 +100,11 @@ impl Reader<'_> {
     }
 
     fn read_parameters(&mut self, handler: Node) {
-        let first = handler.child_by_field_name("parameter").or_else(|| {
+        let first = handler.field("parameter").or_else(|| {
             handler
-                .child_by_field_name("parameters")
+                .field("parameters")
                 .and_then(|p| p.named_child(0))
-                .and_then(|p| p.child_by_field_name("pattern"))
+                .and_then(|p| p.field("pattern"))
         });
         let Some(first) = first else { return };
         match first.kind_name() {
@@ -137,10 +137,7 @@ impl Reader<'_> {
                 let mut cursor = statement.walk();
                 let declarators: Vec<Node> = statement.named_children(&mut cursor).collect();
                 for declarator in declarators {
-                    let (Some(pattern), Some(value)) = (
-                        declarator.child_by_field_name("name"),
-                        declarator.child_by_field_name("value"),
-                    ) else {
+                    let (Some(pattern), Some(value)) = (declarator.field("name"), declarator.field("value")) else {
                         continue;
                     };
                     self.scan_sinks(value, state);
@@ -162,35 +159,32 @@ impl Reader<'_> {
                 }
                 self.scan_sinks(expression, state);
                 if expression.kind_name() == "assignment_expression" {
-                    if let (Some(left), Some(right)) = (
-                        expression.child_by_field_name("left"),
-                        expression.child_by_field_name("right"),
-                    ) {
+                    if let (Some(left), Some(right)) = (expression.field("left"), expression.field("right")) {
                         self.bind(left, right, state);
                     }
                 }
             }
             "if_statement" => self.if_statement(statement, state),
             "try_statement" => {
-                if let Some(body) = statement.child_by_field_name("body") {
+                if let Some(body) = statement.field("body") {
                     self.block(body, state);
                 }
                 for field in ["handler", "finalizer"] {
-                    if let Some(part) = statement.child_by_field_name(field) {
+                    if let Some(part) = statement.field(field) {
                         let mut copy = state.clone();
                         self.statement(part, &mut copy);
                     }
                 }
             }
             "catch_clause" | "finally_clause" => {
-                if let Some(body) = statement.child_by_field_name("body") {
+                if let Some(body) = statement.field("body") {
                     self.block(body, state);
                 }
             }
             "for_statement" | "for_in_statement" | "while_statement" | "do_statement" => {
                 // A loop body may not run: what it verifies does not count after it.
                 let mut copy = state.clone();
-                if let Some(body) = statement.child_by_field_name("body") {
+                if let Some(body) = statement.field("body") {
                     self.statement(body, &mut copy);
                 }
             }
@@ -199,14 +193,12 @@ impl Reader<'_> {
     }
 
     fn if_statement(&mut self, statement: Node, state: &mut State) {
-        let (Some(condition), Some(consequence)) = (
-            statement.child_by_field_name("condition"),
-            statement.child_by_field_name("consequence"),
-        ) else {
+        let (Some(condition), Some(consequence)) = (statement.field("condition"), statement.field("consequence"))
+        else {
             return;
         };
         let alternative = statement
-            .child_by_field_name("alternative")
+            .field("alternative")
             .and_then(|a| a.named_children(&mut a.walk()).next());
         let condition_text = snippet(condition, self.source);
         if let Some((keys, negated, shown)) = self.guard_condition(condition, state) {
@@ -317,20 +309,16 @@ impl Reader<'_> {
         let mut negated = false;
         loop {
             match node.kind_name() {
-                "unary_expression"
-                    if node
-                        .child_by_field_name("operator")
-                        .is_some_and(|o| o.kind_name() == "!") =>
-                {
+                "unary_expression" if node.field("operator").is_some_and(|o| o.kind_name() == "!") => {
                     negated = !negated;
-                    node = unwrap_expression(node.child_by_field_name("argument")?);
+                    node = unwrap_expression(node.field("argument")?);
                 }
                 "binary_expression" => {
-                    let operator = node.child_by_field_name("operator")?.kind_name();
-                    let right = unwrap_expression(node.child_by_field_name("right")?);
+                    let operator = node.field("operator")?.kind_name();
+                    let right = unwrap_expression(node.field("right")?);
                     if matches!(operator, "===" | "==") && right.kind_name() == "false" {
                         negated = !negated;
-                        node = unwrap_expression(node.child_by_field_name("left")?);
+                        node = unwrap_expression(node.field("left")?);
                     } else {
                         return None;
                     }
@@ -354,10 +342,10 @@ impl Reader<'_> {
         if node.kind_name() != "call_expression" {
             return None;
         }
-        let callee = self.text(node.child_by_field_name("function")?);
+        let callee = self.text(node.field("function")?);
         let name = last_segment(&callee).to_string();
         self.rules.verifiers.iter().find(|v| v.name == name)?;
-        let arguments = node.child_by_field_name("arguments")?;
+        let arguments = node.field("arguments")?;
         let mut keys = Vec::new();
         self.values_in(arguments, state, &mut |value, _| keys.push(value.key.clone()));
         Some((keys, snippet(node, self.source)))
@@ -374,8 +362,8 @@ impl Reader<'_> {
                 self.part_names.get(&name).or_else(|| state.objects.get(&name)).cloned()
             }
             "member_expression" => {
-                let object = unwrap_expression(node.child_by_field_name("object")?);
-                let property = self.text(node.child_by_field_name("property")?);
+                let object = unwrap_expression(node.field("object")?);
+                let property = self.text(node.field("property")?);
                 if object.kind_name() == "identifier"
                     && self.request_names.contains(&self.text(object))
                     && self.rules.untrusted_request_parts.contains(&property)
@@ -386,7 +374,7 @@ impl Reader<'_> {
             }
             // `schema.parse(request.query)`: the result is still what the client sent.
             "call_expression" => {
-                let arguments = node.child_by_field_name("arguments")?;
+                let arguments = node.field("arguments")?;
                 let mut cursor = arguments.walk();
                 let parts: Vec<String> = arguments
                     .named_children(&mut cursor)
@@ -418,8 +406,8 @@ impl Reader<'_> {
         match node.kind_name() {
             "identifier" => state.vars.get(&self.text(node)).cloned(),
             "member_expression" => {
-                let property = self.text(node.child_by_field_name("property")?);
-                let object = node.child_by_field_name("object")?;
+                let property = self.text(node.field("property")?);
+                let object = node.field("object")?;
                 if let Some(part) = self.request_part(object, state) {
                     return self.is_tenancy(&property).then(|| {
                         let path = format!("{part}.{property}");
@@ -447,12 +435,12 @@ impl Reader<'_> {
                 None
             }
             "binary_expression" => {
-                let operator = node.child_by_field_name("operator")?.kind_name();
+                let operator = node.field("operator")?.kind_name();
                 if !matches!(operator, "||" | "??") {
                     return None;
                 }
-                let left = self.value_of(node.child_by_field_name("left")?, state);
-                let right = self.value_of(node.child_by_field_name("right")?, state);
+                let left = self.value_of(node.field("left")?, state);
+                let right = self.value_of(node.field("right")?, state);
                 match (left, right) {
                     (Some(a), Some(b)) => match (&a.origin, &b.origin) {
                         (Origin::Supplied(s), Origin::Trusted(t)) | (Origin::Trusted(t), Origin::Supplied(s)) => {
@@ -662,7 +650,7 @@ impl Reader<'_> {
 
     /// Calls that only answer or log, never reach data.
     fn excluded(&self, call: Node) -> bool {
-        let Some(function) = call.child_by_field_name("function") else {
+        let Some(function) = call.field("function") else {
             return true;
         };
         let callee = self.text(unwrap_expression(function));
@@ -678,26 +666,23 @@ impl Reader<'_> {
     fn describe_sink(&self, call: Node) -> (String, Option<String>) {
         // Inside a Kysely chain, the sink is the query: find its builder.
         let mut current = call;
-        while let Some(function) = current.child_by_field_name("function").map(unwrap_expression) {
-            let method = function
-                .child_by_field_name("property")
-                .map(|p| self.text(p))
-                .unwrap_or_default();
+        while let Some(function) = current.field("function").map(unwrap_expression) {
+            let method = function.field("property").map(|p| self.text(p)).unwrap_or_default();
             if crate::extract::ir::Operation::from_builder(&method).is_some() {
                 let table = current
-                    .child_by_field_name("arguments")
+                    .field("arguments")
                     .and_then(|a| a.named_child(0))
                     .map(|t| snippet(t, self.source))
                     .unwrap_or_default();
                 return (format!("{method}({table})"), None);
             }
-            match function.child_by_field_name("object").map(unwrap_expression) {
+            match function.field("object").map(unwrap_expression) {
                 Some(object) if object.kind_name() == "call_expression" => current = object,
                 _ => break,
             }
         }
         let callee = call
-            .child_by_field_name("function")
+            .field("function")
             .map(|f| self.text(unwrap_expression(f)))
             .unwrap_or_default();
         let callee = callee.strip_prefix("this.").unwrap_or(&callee).to_string();
@@ -715,14 +700,14 @@ fn pattern_entries(pattern: Node, source: &[u8]) -> Vec<(String, String)> {
             "shorthand_property_identifier_pattern" => {
                 Some((text(child, source).to_string(), text(child, source).to_string()))
             }
-            "pair_pattern" => match (child.child_by_field_name("key"), child.child_by_field_name("value")) {
+            "pair_pattern" => match (child.field("key"), child.field("value")) {
                 (Some(k), Some(v)) if v.kind_name() == "identifier" => {
                     Some((text(k, source).to_string(), text(v, source).to_string()))
                 }
                 _ => None,
             },
             "object_assignment_pattern" => child
-                .child_by_field_name("left")
+                .field("left")
                 .map(|left| (text(left, source).to_string(), text(left, source).to_string())),
             _ => None,
         })
@@ -782,9 +767,9 @@ fn branch_exits(statement: Node) -> bool {
             last.is_some_and(branch_exits)
         }
         "if_statement" => {
-            let consequence = statement.child_by_field_name("consequence");
+            let consequence = statement.field("consequence");
             let alternative = statement
-                .child_by_field_name("alternative")
+                .field("alternative")
                 .and_then(|a| a.named_children(&mut a.walk()).next());
             matches!((consequence, alternative), (Some(c), Some(a)) if branch_exits(c) && branch_exits(a))
         }

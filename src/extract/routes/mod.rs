@@ -10,7 +10,7 @@ use super::ir::{Access, Candidate};
 use super::prefilter::Role;
 use super::queries::{called_member, member_property, FileMatches};
 use super::rules::{last_segment, ExtractRules};
-use super::syntax::{self, text, unwrap_expression, KindName};
+use super::syntax::{self, text, unwrap_expression, Fields, KindName};
 use crate::model::{PathKind, TableUse};
 use std::collections::BTreeSet;
 use tree_sitter::{Node, Tree};
@@ -75,13 +75,13 @@ fn id_safe(sink: &str) -> String {
 
 /// The route a registration call declares, if its receiver is a server or router.
 fn route<'t>(call: Node<'t>, source: &[u8], rules: &ExtractRules) -> Option<Route<'t>> {
-    let function = call.child_by_field_name("function")?;
-    let receiver = text(function.child_by_field_name("object")?, source);
+    let function = call.field("function")?;
+    let receiver = text(function.field("object")?, source);
     if !rules.route_receivers.iter().any(|r| r == last_segment(receiver)) {
         return None;
     }
-    let method = text(function.child_by_field_name("property")?, source);
-    let arguments = call.child_by_field_name("arguments")?;
+    let method = text(function.field("property")?, source);
+    let arguments = call.field("arguments")?;
     let mut cursor = arguments.walk();
     let args: Vec<Node> = arguments
         .named_children(&mut cursor)
@@ -143,13 +143,13 @@ fn object_property<'t>(object: Node<'t>, key: &str, source: &[u8]) -> Option<Nod
         .named_children(&mut cursor)
         .find_map(|child| match child.kind_name() {
             "pair" => {
-                let name = child.child_by_field_name("key")?;
+                let name = child.field("key")?;
                 let name = syntax::string_value(name, source).unwrap_or_else(|| text(name, source).to_string());
-                (name == key).then(|| child.child_by_field_name("value")).flatten()
+                (name == key).then(|| child.field("value")).flatten()
             }
             "shorthand_property_identifier" if text(child, source) == key => Some(child),
             "method_definition" => {
-                let name = child.child_by_field_name("name")?;
+                let name = child.field("name")?;
                 (text(name, source) == key).then_some(child)
             }
             _ => None,
@@ -167,11 +167,11 @@ fn resolve_handler<'t>(handler: Node<'t>, root: Node<'t>, source: &[u8]) -> Node
     let mut stack = vec![root];
     while let Some(node) = stack.pop() {
         match node.kind_name() {
-            "function_declaration" if node.child_by_field_name("name").map(|n| text(n, source)) == Some(name) => {
+            "function_declaration" if node.field("name").map(|n| text(n, source)) == Some(name) => {
                 return node;
             }
-            "variable_declarator" if node.child_by_field_name("name").map(|n| text(n, source)) == Some(name) => {
-                if let Some(value) = node.child_by_field_name("value") {
+            "variable_declarator" if node.field("name").map(|n| text(n, source)) == Some(name) => {
+                if let Some(value) = node.field("value") {
                     return unwrap_expression(value);
                 }
             }
@@ -194,7 +194,7 @@ fn hook_verifications(hooks: &[Node], source: &[u8], rules: &ExtractRules) -> Ve
             let name = match node.kind_name() {
                 "identifier" => Some(text(node, source)),
                 "call_expression" => node
-                    .child_by_field_name("function")
+                    .field("function")
                     .filter(|f| f.kind_name() == "identifier")
                     .map(|f| text(f, source)),
                 "array" => {

@@ -92,8 +92,8 @@ fn template_at_bottom(node: Node) -> Option<Node> {
     loop {
         current = match current.kind_name() {
             "template_string" => return Some(current),
-            "call_expression" => current.child_by_field_name("function")?,
-            "member_expression" => current.child_by_field_name("object")?,
+            "call_expression" => current.field("function")?,
+            "member_expression" => current.field("object")?,
             "parenthesized_expression" | "await_expression" => current.named_child(0)?,
             _ => return None,
         };
@@ -103,7 +103,7 @@ fn template_at_bottom(node: Node) -> Option<Node> {
 /// `sql.raw(...)`: a literal (or template) argument is read as SQL; any other
 /// argument is a path only when the call is executed, with unknown tables.
 fn raw_candidate<'t>(call: Node<'t>, source: &[u8], file: &str, ancestry: &Ancestry<'t>) -> Option<Candidate> {
-    let argument = call.child_by_field_name("arguments")?.named_child(0)?;
+    let argument = call.field("arguments")?.named_child(0)?;
     let argument = super::syntax::unwrap_expression(argument);
     if argument.kind_name() == "template_string" {
         return candidate(argument, source, file, ancestry);
@@ -120,7 +120,7 @@ fn raw_candidate<'t>(call: Node<'t>, source: &[u8], file: &str, ancestry: &Ances
     let executed = ancestry
         .parent(call)
         .filter(|p| p.kind_name() == "member_expression")
-        .and_then(|m| m.child_by_field_name("property"))
+        .and_then(|m| m.field("property"))
         .is_some_and(|p| super::syntax::text(p, source) == "execute");
     if !executed {
         return None; // a fragment inside a builder; the builder's path fails closed on it
