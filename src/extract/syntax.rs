@@ -893,35 +893,44 @@ fn shorten_chars(chars: impl Iterator<Item = char>) -> String {
     // this many collapsed characters always leave more than MAX: reading on
     // could not change what is kept.
     const ENOUGH: usize = 2 * MAX + 4;
-    let mut collapsed = String::new();
+    let mut tidy = String::new();
+    // Characters of the text collapsed, before the tidy-ups, and of `tidy`.
+    let mut collapsed = 0;
     let mut kept = 0;
     let mut space = false;
     let mut more = false;
     for c in chars {
         if c.is_whitespace() {
-            space = kept > 0;
+            space = collapsed > 0;
             continue;
         }
-        if kept >= ENOUGH {
+        if collapsed >= ENOUGH {
             more = true;
             break;
         }
         if space {
-            collapsed.push(' ');
-            kept += 1;
+            collapsed += 1;
             space = false;
+            // Kysely chains are usually written one call per line; `.where`
+            // after a line break reads better without the space collapsing
+            // leaves behind, and so do parentheses. The space stands between
+            // two characters that are not spaces, so which it is decided here.
+            if !(matches!(c, '.' | ')') || tidy.ends_with('(')) {
+                tidy.push(' ');
+                kept += 1;
+            }
         }
-        collapsed.push(c);
+        tidy.push(c);
+        collapsed += 1;
         kept += 1;
     }
-    // Kysely chains are usually written one call per line; `.where` after a
-    // line break reads better without the space collapsing leaves behind.
-    let collapsed = collapsed.replace(" .", ".").replace("( ", "(").replace(" )", ")");
-    if !more && collapsed.chars().count() <= MAX {
-        collapsed
+    if !more && kept <= MAX {
+        tidy
     } else {
-        let cut: String = collapsed.chars().take(MAX - 1).collect();
-        format!("{cut}…")
+        let cut = tidy.char_indices().nth(MAX - 1).map_or(tidy.len(), |(at, _)| at);
+        tidy.truncate(cut);
+        tidy.push('…');
+        tidy
     }
 }
 
@@ -1142,6 +1151,8 @@ mod tests {
             format!("{}{}", "a ".repeat(59), " . ( ) ".repeat(40)),
             chain,
             "é\u{3000}ü ".repeat(100),
+            "( . ) (\n) x (  ) .y ( ( a ) ) . . ) ( ".repeat(30),
+            format!("{} ( . )", "b".repeat(117)),
         ] {
             assert_eq!(shorten(&[&raw]), shorten_reference(&raw), "for {raw:?}");
             for (at, _) in raw.char_indices().step_by(7).chain([(raw.len(), ' ')]) {
