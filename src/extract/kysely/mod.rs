@@ -11,7 +11,7 @@
 use super::ir::{split_alias, Access, Candidate, Expr, Helper, Operation, Query, Step, TableRef, HELPER_STEP};
 use super::lower::{lower, lower_arguments};
 use super::prefilter::Role;
-use super::queries::{called_member, member_property, FileMatches};
+use super::queries::FileMatches;
 use super::symbols::enclosing_symbol;
 use super::syntax::{self, line, snippet, text, unwrap_expression, Ancestry, Fields, KindName};
 use crate::model::PathKind;
@@ -55,8 +55,27 @@ pub fn extract(tree: &Tree, matches: &FileMatches, source: &[u8], file: &str) ->
 
 /// Whether `call` starts a query: a builder method called on any receiver
 /// (`db.selectFrom(...)`, `this.db.insertInto(...)`, `eb.selectFrom(...)`).
+///
+/// The same test as a [`called_member`](super::queries::called_member) whose
+/// [`member_property`](super::queries::member_property) is a
+/// builder method, in the order that rules out most calls soonest: every
+/// call around a builder's name is offered, and each field looked up costs
+/// a walk over the node's children.
 fn builder_call(call: Node, source: &[u8]) -> bool {
-    called_member(call).is_some_and(|member| BUILDER_METHODS.contains(&member_property(member, source)))
+    let Some(function) = call.field("function") else {
+        return false;
+    };
+    if call.kind_name() != "call_expression" || function.kind_name() != "member_expression" {
+        return false;
+    }
+    let Some(property) = function.field("property") else {
+        return false;
+    };
+    property.kind_name() == "property_identifier"
+        && BUILDER_METHODS.contains(&text(property, source))
+        && call
+            .field("arguments")
+            .is_some_and(|arguments| arguments.kind_name() == "arguments")
 }
 
 /// Functions declared in the file (`function f(...)`, `const f = (...) =>`)
@@ -324,11 +343,11 @@ fn climb<'t>(start: Node<'t>, source: &[u8], stop: Option<Node<'t>>, ancestry: &
         if !calls_member {
             break;
         }
-        let method = member
-            .field("property")
-            .map(|p| text(p, source).to_string())
-            .unwrap_or_default();
-        let args = match call.field("arguments") {
+        // Each looked up once: a lookup walks the node's children.
+        let property = member.field("property");
+        let arguments = call.field("arguments");
+        let method = property.map(|p| text(p, source).to_string()).unwrap_or_default();
+        let args = match arguments {
             Some(arguments) if arguments.kind_name() == "arguments" => {
                 let mut args = lower_arguments(arguments, source);
                 if method == "values" {
@@ -339,8 +358,8 @@ fn climb<'t>(start: Node<'t>, source: &[u8], stop: Option<Node<'t>>, ancestry: &
             _ => Vec::new(),
         };
         let step_text = syntax::shorten(&[
-            text(member.field("property").unwrap_or(member), source),
-            call.field("arguments").map(|a| text(a, source)).unwrap_or(""),
+            text(property.unwrap_or(member), source),
+            arguments.map(|a| text(a, source)).unwrap_or(""),
         ]);
         steps.push(Step {
             method,
