@@ -453,19 +453,8 @@ fn follow_variable<'t>(top: Node<'t>, source: &[u8], ancestry: &Ancestry<'t>) ->
     let name = text(name_node, source);
     let statement = enclosing_statement(holder, ancestry);
     let scope = ancestry.enclosing_function(holder);
-    let after = top.end_byte();
-    let mut uses = syntax::named_nodes(
-        scope,
-        // Nothing inside a node that ends before the chain does comes after it.
-        |node| node.end_byte() > after,
-        |node| {
-            node.start_byte() > after
-                && node.kind_name() == "identifier"
-                && text(node, source) == name
-                && node.id() != name_node.id()
-        },
-    );
-    uses.sort_by_key(|n| n.start_byte());
+    let mut uses = identifiers_after(scope, name, top.end_byte(), source);
+    uses.retain(|node| node.id() != name_node.id());
     let mut steps = Vec::new();
     for usage in uses {
         let (mut chained, _) = climb(usage, source, None, ancestry);
@@ -479,6 +468,41 @@ fn follow_variable<'t>(top: Node<'t>, source: &[u8], ancestry: &Ancestry<'t>) ->
         steps.extend(chained);
     }
     steps
+}
+
+/// The identifiers named `name` in `scope` (a named node) that start after
+/// byte `after`, in source order.
+///
+/// Each stands where the name is written, so they are found from where it is
+/// written in the text rather than by walking the whole scope: a scope is
+/// often most of a file, and a name is written in few places of it.
+fn identifiers_after<'t>(scope: Node<'t>, name: &str, after: usize, source: &[u8]) -> Vec<Node<'t>> {
+    let is_use =
+        |node: &Node| node.start_byte() > after && node.kind_name() == "identifier" && text(*node, source) == name;
+    if name.is_empty() {
+        // Only a made-up (missing) identifier has no text: walk, as that is not a question of text.
+        let mut uses = syntax::named_nodes(scope, |node| node.end_byte() > after, |node| is_use(&node));
+        uses.sort_by_key(|n| n.start_byte());
+        return uses;
+    }
+    let end = scope.end_byte().min(source.len());
+    let Some(text_after) = source.get(after + 1..end) else {
+        return Vec::new();
+    };
+    let finder = memchr::memmem::Finder::new(name.as_bytes());
+    let mut uses = Vec::new();
+    let mut from = 0;
+    // Every occurrence, overlapping ones too: the name is looked for, not words.
+    while let Some(at) = finder.find(&text_after[from..]) {
+        let start = after + 1 + from + at;
+        from += at + 1;
+        // The smallest named node holding those bytes is the identifier, if one stands there.
+        let found = scope
+            .named_descendant_for_byte_range(start, start + name.len())
+            .filter(|node| node.start_byte() == start && node.end_byte() == start + name.len() && is_use(node));
+        uses.extend(found);
+    }
+    uses
 }
 
 /// The statement containing `node`.
@@ -551,5 +575,46 @@ fn is_ancestor<'t>(ancestor: Node<'t>, node: Node<'t>, ancestry: &Ancestry<'t>) 
             current = ancestry.parent(n);
         }
         false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::syntax::{parse, Dialect};
+
+    #[test]
+    fn identifiers_found_from_the_text_are_those_a_walk_finds() {
+        let sources = [
+            "function f(q) {\n  let q = db.selectFrom('t');\n  if (qq) { q = q.where('a', '=', q1); }\n  const o = { q, q: q };\n  return [q.execute(), `${q}`, 'q', x.q, 0x1fq, 1q];\n}\n",
+            "const q = db.selectFrom('t');\nfunction g(a { q = q.where(; }\nclass A { m() { return q?.execute() } }\n// q\nq\n",
+        ];
+        for source in sources {
+            let (tree, _) = parse(source.as_bytes(), Dialect::TypeScript, "t.ts");
+            let tree = tree.unwrap();
+            let root = tree.root_node();
+            for name in ["q", "qq", "a", "execute", "t", "x", ""] {
+                for after in [0, 1, 10, 30, 60, source.len() - 1, source.len()] {
+                    let walked: Vec<usize> = {
+                        let mut uses = syntax::named_nodes(
+                            root,
+                            |node| node.end_byte() > after,
+                            |node| {
+                                node.start_byte() > after
+                                    && node.kind_name() == "identifier"
+                                    && text(node, source.as_bytes()) == name
+                            },
+                        );
+                        uses.sort_by_key(|n| n.start_byte());
+                        uses.iter().map(|n| n.id()).collect()
+                    };
+                    let found: Vec<usize> = identifiers_after(root, name, after, source.as_bytes())
+                        .iter()
+                        .map(|n| n.id())
+                        .collect();
+                    assert_eq!(found, walked, "{name:?} after {after} in {source:?}");
+                }
+            }
+        }
     }
 }
