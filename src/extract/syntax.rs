@@ -967,6 +967,19 @@ pub fn unwrap_expression(mut node: Node) -> Node {
 /// substitutions), or `None` for anything else.
 pub fn string_value(node: Node, source: &[u8]) -> Option<String> {
     let node = unwrap_expression(node);
+    let literal = matches!(node.kind_name(), "string" | "template_string");
+    // Most literals are one fragment; tree-sitter counts named children
+    // without a walk, which costs more than the rest of the reading.
+    match node.named_child_count() {
+        0 if literal => return Some(String::new()),
+        1 if literal => {
+            let only = node.named_child(0)?;
+            let plain =
+                node.kind_name() == "string" || matches!(only.kind_name(), "string_fragment" | "escape_sequence");
+            return plain.then(|| text(only, source).to_string());
+        }
+        _ => {}
+    }
     match node.kind_name() {
         "string" => {
             let mut value = String::new();
@@ -1164,6 +1177,44 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn string_values_of_one_fragment_are_those_of_reading_every_fragment() {
+        // `string_value` as it was before it counted fragments first.
+        fn reference(node: Node, source: &[u8]) -> Option<String> {
+            let node = unwrap_expression(node);
+            let mut cursor = node.walk();
+            let mut value = String::new();
+            match node.kind_name() {
+                "string" => node
+                    .named_children(&mut cursor)
+                    .for_each(|c| value.push_str(text(c, source))),
+                "template_string" => {
+                    for child in node.named_children(&mut cursor) {
+                        match child.kind_name() {
+                            "string_fragment" | "escape_sequence" => value.push_str(text(child, source)),
+                            _ => return None,
+                        }
+                    }
+                }
+                _ => return None,
+            }
+            Some(value)
+        }
+        let source = r#"f('', 'a', '\n', 'a\nb', "x", `y`, ``, `\t`, `${z}`, `a${z}b`, (('p')), 'q' as string, 1, g, `a
+b`);"#;
+        let tree = parse_sample(source, Dialect::TypeScript);
+        let nodes = all_nodes(&tree);
+        let arguments = nodes.iter().find(|n| n.kind() == "arguments").unwrap();
+        let mut cursor = arguments.walk();
+        let mut read = 0;
+        for argument in arguments.named_children(&mut cursor) {
+            let value = string_value(argument, source.as_bytes());
+            read += usize::from(value.is_some());
+            assert_eq!(value, reference(argument, source.as_bytes()), "{argument:?}");
+        }
+        assert_eq!(read, 11);
     }
 
     #[test]
