@@ -50,6 +50,30 @@ fn judge_query(query: &Query, cx: Context) -> (Verdict, String) {
 
 /// Decides the verdict of one candidate.
 pub fn decide(candidate: &Candidate, taxonomy: &Taxonomy) -> DataPath {
+    DataPath {
+        id: candidate.id.clone(),
+        operation: candidate.operation.clone(),
+        file: candidate.file.clone(),
+        symbol: candidate.symbol.clone(),
+        ..judged(candidate, taxonomy)
+    }
+}
+
+/// [`decide`], moving the candidate's text into the path instead of copying it.
+fn decide_owned(candidate: Candidate, taxonomy: &Taxonomy) -> DataPath {
+    let judged = judged(&candidate, taxonomy);
+    DataPath {
+        id: candidate.id,
+        operation: candidate.operation,
+        file: candidate.file,
+        symbol: candidate.symbol,
+        ..judged
+    }
+}
+
+/// The path `candidate` is, with its verdict and evidence, but without its
+/// id, operation, file and symbol (left empty), which the verdict never reads.
+fn judged(candidate: &Candidate, taxonomy: &Taxonomy) -> DataPath {
     let target = target_of(candidate);
     let mut tables = Vec::new();
     let (verdict, evidence) = match &candidate.access {
@@ -71,13 +95,13 @@ pub fn decide(candidate: &Candidate, taxonomy: &Taxonomy) -> DataPath {
         Access::Provenance(flow) => provenance::judge(flow),
     };
     DataPath {
-        id: candidate.id.clone(),
+        id: String::new(),
         kind: candidate.kind,
-        operation: candidate.operation.clone(),
+        operation: String::new(),
         target,
-        file: candidate.file.clone(),
+        file: String::new(),
         line: candidate.line,
-        symbol: candidate.symbol.clone(),
+        symbol: String::new(),
         verdict,
         evidence,
         tables,
@@ -105,7 +129,7 @@ pub fn decide_all(extraction: Extraction, taxonomy: &Taxonomy) -> ScanResult {
     let mut paths: Vec<DataPath> = extraction
         .candidates
         .into_par_iter()
-        .map(|candidate| decide(&candidate, taxonomy))
+        .map(|candidate| decide_owned(candidate, taxonomy))
         .collect();
     paths.par_sort_by(|a, b| (&a.file, &a.id).cmp(&(&b.file, &b.id)));
     ScanResult {
