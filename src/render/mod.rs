@@ -50,7 +50,8 @@ pub fn render_with(
     let (tera, context) = rayon::join(|| compile(template), || template_context(audit, inventory, coverage));
     let tera = tera?;
     let context = context?;
-    let mut document = Normaliser::default();
+    // Generously: the built-in template writes some 260 bytes per path.
+    let mut document = Normaliser::with_capacity(64 * 1024 + 1024 * audit.paths.len());
     tera.render_to("audit.md", &context, &mut document)
         .map_err(|e| RenderError {
             message: format!("the template failed to render: {}", chain(&e)),

@@ -32,6 +32,16 @@ impl Default for Normaliser {
 }
 
 impl Normaliser {
+    /// A normaliser with room for `bytes` of document. Room never written to
+    /// costs address space only, while growing by doubling copies the whole
+    /// document into fresh memory again and again.
+    pub(super) fn with_capacity(bytes: usize) -> Self {
+        Normaliser {
+            out: Vec::with_capacity(bytes),
+            ..Normaliser::default()
+        }
+    }
+
     /// The document: what was written, ending with exactly one newline.
     pub(super) fn finish(mut self) -> Result<String, std::string::FromUtf8Error> {
         // A last line with no newline is still a line; as in `str::lines`,
