@@ -37,13 +37,18 @@ pub fn render(
         }
         None => None,
     };
-    let fresh =
-        render::render_with(audit, inventory, coverage, template.as_deref()).with_context(|| match &args.template {
-            Some(path) => format!("template {}", path.display()),
-            None => "built-in template".to_string(),
-        })?;
     let out = args.out.clone().unwrap_or_else(|| inventory.output.clone());
-    let existing = read_existing(&out)?;
+    // The committed document (tens of MB for a large repository) is read
+    // while the new one renders on one thread.
+    let (fresh, existing) = rayon::join(
+        || render::render_with(audit, inventory, coverage, template.as_deref()),
+        || read_existing(&out),
+    );
+    let fresh = fresh.with_context(|| match &args.template {
+        Some(path) => format!("template {}", path.display()),
+        None => "built-in template".to_string(),
+    })?;
+    let existing = existing?;
     let markdown = match &existing {
         Some(existing) => render::keep::carry_over(&fresh, existing, &out.display().to_string())?,
         None => {
