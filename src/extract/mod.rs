@@ -437,19 +437,7 @@ pub fn finish(files: Vec<FileExtraction>) -> Vec<Candidate> {
 /// source order. No line numbers, so edits elsewhere never change an id.
 fn assign_ids(candidates: &mut [Candidate]) {
     use std::fmt::Write as _;
-    let stems: Vec<String> = candidates
-        .iter()
-        .map(|candidate| {
-            format!(
-                "{}::{}::{}.{}::{}",
-                candidate.file,
-                candidate.symbol,
-                candidate.kind,
-                candidate.operation,
-                target_of(candidate)
-            )
-        })
-        .collect();
+    let stems: Vec<String> = candidates.iter().map(id_stem).collect();
     let ordinals: Vec<usize> = {
         let mut counts: HashMap<&str, usize> = HashMap::with_capacity(stems.len());
         stems
@@ -470,16 +458,41 @@ fn assign_ids(candidates: &mut [Candidate]) {
 /// The target shown for a candidate: its table names joined by `,`, with `?`
 /// for a name computed at run time.
 pub fn target_of(candidate: &Candidate) -> String {
-    // Written into one string: called twice for each of a large repository's
-    // hundred thousand paths.
     let mut target = String::new();
+    push_target(&mut target, candidate);
+    target
+}
+
+/// Appends [`target_of`] to `text`: written in place, as it is asked for
+/// twice for each of a large repository's hundred thousand paths.
+fn push_target(text: &mut String, candidate: &Candidate) {
     for (at, table) in candidate.targets.iter().enumerate() {
         if at > 0 {
-            target.push(',');
+            text.push(',');
         }
-        target.push_str(table.name.as_deref().unwrap_or("?"));
+        text.push_str(table.name.as_deref().unwrap_or("?"));
     }
-    target
+}
+
+/// A candidate's id without its ordinal: `file::symbol::kind.operation::target`,
+/// with room for the ordinal [`assign_ids`] appends.
+fn id_stem(candidate: &Candidate) -> String {
+    let parts = [
+        candidate.file.as_str(),
+        "::",
+        &candidate.symbol,
+        "::",
+        candidate.kind.as_str(),
+        ".",
+        &candidate.operation,
+        "::",
+    ];
+    let mut stem = String::with_capacity(parts.iter().map(|p| p.len()).sum::<usize>() + 32);
+    for part in parts {
+        stem.push_str(part);
+    }
+    push_target(&mut stem, candidate);
+    stem
 }
 
 /// Compiles every tree-sitter query for every dialect, so that a broken `.scm`
