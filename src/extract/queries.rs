@@ -87,9 +87,11 @@ impl CompiledQuery {
         let query = &compiled.query;
         let mut found = Vec::new();
         let mut chain = Vec::new();
+        let mut parents = ParentLinks::default();
         CURSOR.with_borrow_mut(|cursor| {
             for hit in hits {
-                let Some(inside) = compiled.matches_around(tree.root_node(), hit, &mut chain, &mut found) else {
+                let around = compiled.matches_around(tree.root_node(), hit, &mut chain, &mut parents, &mut found);
+                let Some(inside) = around else {
                     continue;
                 };
                 cursor.set_byte_range(hit.range.clone());
@@ -114,7 +116,7 @@ impl CompiledQuery {
             // The next file's hits set their own ranges; leave no stale one behind.
             cursor.set_byte_range(0..usize::MAX);
         });
-        Ok(FileMatches { query, found })
+        Ok(FileMatches { query, found, parents })
     }
 }
 
@@ -140,12 +142,13 @@ impl Compiled {
         root: Node<'t>,
         hit: &Hit,
         chain: &mut Vec<Node<'t>>,
+        parents: &mut ParentLinks<'t>,
         found: &mut Vec<(Roles, u32, Node<'t>)>,
     ) -> Option<Node<'t>> {
         let Some(kinds) = &self.bare_kinds else {
             return Some(root);
         };
-        holders(root, &hit.range, chain);
+        holders(root, &hit.range, chain, parents);
         let captures = |node: Node<'t>| {
             // Asked once: each call crosses into tree-sitter.
             let node_kind = node.kind_id();
@@ -178,7 +181,15 @@ impl Compiled {
 /// before it end where it starts, at the latest), so walking down from
 /// `root` would choose those nodes again. Only the rest is walked, sparing
 /// the steps over the many children of the file and of its classes.
-fn holders<'t>(root: Node<'t>, range: &std::ops::Range<usize>, chain: &mut Vec<Node<'t>>) {
+///
+/// Each node walked to is recorded in `parents` with the node it was reached
+/// from, its parent: see [`ParentLinks`].
+fn holders<'t>(
+    root: Node<'t>,
+    range: &std::ops::Range<usize>,
+    chain: &mut Vec<Node<'t>>,
+    parents: &mut ParentLinks<'t>,
+) {
     let (start, end) = (range.start, range.end);
     let holds =
         |node: &Node| node.start_byte() <= start && end <= node.end_byte() && node.start_byte() < node.end_byte();
@@ -195,6 +206,9 @@ fn holders<'t>(root: Node<'t>, range: &std::ops::Range<usize>, chain: &mut Vec<N
         .map(|_| walk.node())
         .filter(|child| holds(child))
     {
+        if let Some(&parent) = chain.last() {
+            parents.insert(holder.id(), parent);
+        }
         chain.push(holder);
     }
 }
@@ -243,9 +257,30 @@ pub struct FileMatches<'t> {
     query: &'t Query,
     /// (roles of the hit inside, capture, node) for every capture of every match.
     found: Vec<(Roles, u32, Node<'t>)>,
+    /// The parents of the nodes walked through on the way down to the hits.
+    parents: ParentLinks<'t>,
 }
 
+/// Parents by node id, of the nodes on the way down from the root to each
+/// hit: every ancestor of a node matched around a hit is one of them. The
+/// walk down to the hits found them already; an [`Ancestry`] given them
+/// climbs from a matched node without walking down to it again (a walk of
+/// one step per level, each over a node's children, that cost 1.5% of a
+/// `check`).
+///
+/// Each is the node's parent as [`Node::parent`] finds it: both walk down
+/// from the root through the one visible child holding the node's bytes
+/// (non-empty, as [`holders`] keeps only nodes with text).
+///
+/// [`Ancestry`]: super::syntax::Ancestry
+pub type ParentLinks<'t> = rustc_hash::FxHashMap<usize, Node<'t>>;
+
 impl<'t> FileMatches<'t> {
+    /// The parents known from the walks down to the hits.
+    pub fn parents(&self) -> &ParentLinks<'t> {
+        &self.parents
+    }
+
     /// Every node captured as `capture` around a name of `role`, in source
     /// order, each once.
     pub fn nodes(&self, role: Role, capture: &str) -> Vec<Node<'t>> {
@@ -383,12 +418,36 @@ mod bare_kind_tests {
             }
             let ids = |chain: &[Node]| chain.iter().map(|n| n.id()).collect::<Vec<_>>();
             let mut kept = Vec::new();
+            let mut parents = ParentLinks::default();
             for range in ranges.iter().chain(ranges.iter().rev()) {
-                holders(tree.root_node(), range, &mut kept);
+                holders(tree.root_node(), range, &mut kept, &mut parents);
                 let mut fresh = Vec::new();
-                holders(tree.root_node(), range, &mut fresh);
+                holders(tree.root_node(), range, &mut fresh, &mut ParentLinks::default());
                 assert_eq!(ids(&kept), ids(&fresh), "{range:?} in {source:?}");
             }
+            // Every link recorded is the parent tree-sitter finds.
+            assert!(!parents.is_empty());
+            let mut cursor = tree.walk();
+            let mut checked = 0;
+            loop {
+                let node = cursor.node();
+                if let Some(parent) = parents.get(&node.id()) {
+                    assert_eq!(Some(parent.id()), node.parent().map(|p| p.id()), "{node:?} in {source:?}");
+                    checked += 1;
+                }
+                if cursor.goto_first_child() {
+                    continue;
+                }
+                while !cursor.goto_next_sibling() {
+                    if !cursor.goto_parent() {
+                        break;
+                    }
+                }
+                if cursor.node().id() == tree.root_node().id() {
+                    break;
+                }
+            }
+            assert_eq!(checked, parents.len(), "every link is of a node of the tree, in {source:?}");
         }
     }
 

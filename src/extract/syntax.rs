@@ -11,6 +11,7 @@
 //! silently. Comments inside expressions are blanked out too, so that no
 //! extractor takes one for an argument.
 
+use super::queries::ParentLinks;
 use crate::model::NotAnalysable;
 use aho_corasick::AhoCorasick;
 use std::borrow::Cow;
@@ -1037,6 +1038,8 @@ pub struct Ancestry<'t> {
     /// down. Only nodes with text are kept, so each is its child's parent as
     /// [`Node::parent`] finds it.
     path: RefCell<Vec<Node<'t>>>,
+    /// Parents known before any walk (see [`ParentLinks`]), asked first.
+    known: Option<&'t ParentLinks<'t>>,
 }
 
 impl<'t> Ancestry<'t> {
@@ -1045,11 +1048,26 @@ impl<'t> Ancestry<'t> {
         Ancestry {
             top,
             path: RefCell::new(vec![top]),
+            known: None,
+        }
+    }
+
+    /// Parents found by walking down from the root `root`, or in `known`
+    /// when they are there: the parents the walks down to the prefilter's
+    /// hits found, those of every node matched around a hit and of its
+    /// ancestors.
+    pub fn with_known(root: Node<'t>, known: &'t ParentLinks<'t>) -> Ancestry<'t> {
+        Ancestry {
+            known: Some(known),
+            ..Ancestry::new(root)
         }
     }
 
     /// The parent of `node`, as [`Node::parent`] finds it.
     pub fn parent(&self, node: Node<'t>) -> Option<Node<'t>> {
+        if let Some(&parent) = self.known.and_then(|known| known.get(&node.id())) {
+            return Some(parent);
+        }
         let mut path = self.path.borrow_mut();
         if let Some(at) = path.iter().rposition(|n| n.id() == node.id()) {
             if at > 0 {

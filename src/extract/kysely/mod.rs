@@ -36,7 +36,7 @@ pub fn extract(tree: &Tree, matches: &FileMatches, source: &[u8], file: &str) ->
     if roots.is_empty() {
         return Vec::new();
     }
-    let ancestry = Ancestry::new(tree.root_node());
+    let ancestry = Ancestry::with_known(tree.root_node(), matches.parents());
     let mut candidates: Vec<Candidate> = roots
         .into_iter()
         .filter_map(|root| candidate(root, source, file, &ancestry))

@@ -38,7 +38,7 @@ pub fn extract(
     rules: &ExtractRules,
     summary: &mut FileSummary,
 ) -> Vec<Candidate> {
-    let ancestry = Ancestry::new(tree.root_node());
+    let ancestry = Ancestry::with_known(tree.root_node(), matches.parents());
     let mut candidates = Vec::new();
     let mut creations = matches.nodes(Role::QueueClass, "new");
     creations.extend(matches.nodes(Role::QueueFactory, "call"));

@@ -13,7 +13,7 @@ use tree_sitter::Tree;
 
 /// Every storage-engine call in a parsed file.
 pub fn extract(tree: &Tree, matches: &FileMatches, source: &[u8], file: &str, rules: &ExtractRules) -> Vec<Candidate> {
-    let ancestry = Ancestry::new(tree.root_node());
+    let ancestry = Ancestry::with_known(tree.root_node(), matches.parents());
     let mut candidates = Vec::new();
     for call in matches.nodes(Role::Reservoir, "call") {
         let Some((object, property, args)) = method_call(call) else {

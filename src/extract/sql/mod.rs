@@ -16,7 +16,7 @@ pub use parse::statement;
 
 /// Every raw SQL path in a parsed file.
 pub fn extract(tree: &Tree, matches: &FileMatches, source: &[u8], file: &str) -> Vec<Candidate> {
-    let ancestry = Ancestry::new(tree.root_node());
+    let ancestry = Ancestry::with_known(tree.root_node(), matches.parents());
     let mut templates: Vec<Node> = matches
         .nodes(Role::Sql, "call")
         .into_iter()
