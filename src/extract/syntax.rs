@@ -873,11 +873,16 @@ pub fn text<'s>(node: Node, source: &'s [u8]) -> &'s str {
 /// the cut needs: snippets are taken of nodes as large as a whole bundled file.
 pub fn snippet(node: Node, source: &[u8]) -> String {
     let bytes = source.get(node.start_byte()..node.end_byte()).unwrap_or_default();
-    let chars = bytes.utf8_chunks().flat_map(|chunk| {
-        let invalid = (!chunk.invalid().is_empty()).then_some(char::REPLACEMENT_CHARACTER);
-        chunk.valid().chars().chain(invalid)
-    });
-    shorten_chars(chars)
+    let mut shortener = Shortener::for_bytes(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        if shortener.take_str(chunk.valid()).is_break() {
+            return shortener.finish(true);
+        }
+        if !chunk.invalid().is_empty() && shortener.take(char::REPLACEMENT_CHARACTER).is_break() {
+            return shortener.finish(true);
+        }
+    }
+    shortener.finish(false)
 }
 
 /// Collapses whitespace runs to one space and cuts long text with an ellipsis.
@@ -885,53 +890,103 @@ pub fn snippet(node: Node, source: &[u8]) -> String {
 /// The text is `parts` written one after the other, read without copying
 /// them into one string first: a part may be as long as a whole file.
 pub fn shorten(parts: &[&str]) -> String {
-    shorten_chars(parts.iter().flat_map(|part| part.chars()))
+    let mut shortener = Shortener::for_bytes(parts.iter().map(|part| part.len()).sum());
+    for part in parts {
+        if shortener.take_str(part).is_break() {
+            return shortener.finish(true);
+        }
+    }
+    shortener.finish(false)
 }
 
-fn shorten_chars(chars: impl Iterator<Item = char>) -> String {
+/// The state of [`shorten`] between the characters it is given.
+struct Shortener {
+    /// The text kept so far, collapsed and tidied.
+    tidy: String,
+    /// Characters of the text collapsed, before the tidy-ups, and of `tidy`.
+    collapsed: usize,
+    kept: usize,
+    /// Whether whitespace came since the last character kept.
+    space: bool,
+    /// Whether `tidy` ends with `(`.
+    after_open: bool,
+}
+
+impl Shortener {
     const MAX: usize = 120;
-    // Each tidy-up below removes at most one space per pair of characters, so
-    // this many collapsed characters always leave more than MAX: reading on
-    // could not change what is kept.
-    const ENOUGH: usize = 2 * MAX + 4;
-    let mut tidy = String::new();
-    // Characters of the text collapsed, before the tidy-ups, and of `tidy`.
-    let mut collapsed = 0;
-    let mut kept = 0;
-    let mut space = false;
-    let mut more = false;
-    for c in chars {
+    /// Each tidy-up removes at most one space per pair of characters, so
+    /// this many collapsed characters always leave more than MAX: reading on
+    /// could not change what is kept.
+    const ENOUGH: usize = 2 * Self::MAX + 4;
+
+    /// Ready for a text of `len` bytes: room for what is kept of it, so that
+    /// the text kept is not copied as it grows.
+    fn for_bytes(len: usize) -> Shortener {
+        Shortener {
+            tidy: String::with_capacity(len.min(Self::ENOUGH) + '…'.len_utf8()),
+            collapsed: 0,
+            kept: 0,
+            space: false,
+            after_open: false,
+        }
+    }
+
+    /// Takes the characters of `text`, those of ASCII without decoding
+    /// them; `Break` once reading on could not change the result.
+    fn take_str(&mut self, text: &str) -> ControlFlow<()> {
+        let bytes = text.as_bytes();
+        let mut at = 0;
+        while let Some(&byte) = bytes.get(at) {
+            let c = if byte.is_ascii() {
+                char::from(byte)
+            } else {
+                text.get(at..).and_then(|rest| rest.chars().next()).unwrap_or(char::REPLACEMENT_CHARACTER)
+            };
+            at += c.len_utf8();
+            self.take(c)?;
+        }
+        ControlFlow::Continue(())
+    }
+
+    /// Takes the next character; `Break` once reading on could not change the result.
+    fn take(&mut self, c: char) -> ControlFlow<()> {
         if c.is_whitespace() {
-            space = collapsed > 0;
-            continue;
+            self.space = self.collapsed > 0;
+            return ControlFlow::Continue(());
         }
-        if collapsed >= ENOUGH {
-            more = true;
-            break;
+        if self.collapsed >= Self::ENOUGH {
+            return ControlFlow::Break(());
         }
-        if space {
-            collapsed += 1;
-            space = false;
+        if self.space {
+            self.collapsed += 1;
+            self.space = false;
             // Kysely chains are usually written one call per line; `.where`
             // after a line break reads better without the space collapsing
             // leaves behind, and so do parentheses. The space stands between
             // two characters that are not spaces, so which it is decided here.
-            if !(matches!(c, '.' | ')') || tidy.ends_with('(')) {
-                tidy.push(' ');
-                kept += 1;
+            if !(matches!(c, '.' | ')') || self.after_open) {
+                self.tidy.push(' ');
+                self.kept += 1;
             }
         }
-        tidy.push(c);
-        collapsed += 1;
-        kept += 1;
+        self.tidy.push(c);
+        self.after_open = c == '(';
+        self.collapsed += 1;
+        self.kept += 1;
+        ControlFlow::Continue(())
     }
-    if !more && kept <= MAX {
-        tidy
-    } else {
-        let cut = tidy.char_indices().nth(MAX - 1).map_or(tidy.len(), |(at, _)| at);
-        tidy.truncate(cut);
-        tidy.push('…');
-        tidy
+
+    /// The text kept; `more` when some was left unread.
+    fn finish(self, more: bool) -> String {
+        let mut tidy = self.tidy;
+        if !more && self.kept <= Self::MAX {
+            tidy
+        } else {
+            let cut = tidy.char_indices().nth(Self::MAX - 1).map_or(tidy.len(), |(at, _)| at);
+            tidy.truncate(cut);
+            tidy.push('…');
+            tidy
+        }
     }
 }
 
