@@ -31,8 +31,11 @@ pub const BUILDER_METHODS: [&str; 6] = [
 
 /// Every Kysely path in a parsed file.
 pub fn extract(tree: &Tree, matches: &FileMatches, source: &[u8], file: &str) -> Vec<Candidate> {
-    let mut roots = matches.nodes(Role::Builder, "call");
-    roots.retain(|call| builder_call(*call, source));
+    let roots: Vec<Builder> = matches
+        .nodes(Role::Builder, "call")
+        .into_iter()
+        .filter_map(|call| builder_call(call, source))
+        .collect();
     if roots.is_empty() {
         return Vec::new();
     }
@@ -53,29 +56,44 @@ pub fn extract(tree: &Tree, matches: &FileMatches, source: &[u8], file: &str) ->
     candidates
 }
 
-/// Whether `call` starts a query: a builder method called on any receiver
-/// (`db.selectFrom(...)`, `this.db.insertInto(...)`, `eb.selectFrom(...)`).
+/// A call that starts a query, with the parts [`builder_call`] looked up
+/// to know it, which reading the query needs again.
+struct Builder<'t> {
+    call: Node<'t>,
+    /// The member called, `db.selectFrom` in `db.selectFrom('logs')`.
+    function: Node<'t>,
+    /// The call's argument list.
+    arguments: Node<'t>,
+    operation: Operation,
+}
+
+/// `call` as a [`Builder`] when it starts a query: a builder method called on
+/// any receiver (`db.selectFrom(...)`, `this.db.insertInto(...)`,
+/// `eb.selectFrom(...)`).
 ///
 /// The same test as a [`called_member`](super::queries::called_member) whose
 /// [`member_property`](super::queries::member_property) is a
 /// builder method, in the order that rules out most calls soonest: every
 /// call around a builder's name is offered, and each field looked up costs
 /// a walk over the node's children.
-fn builder_call(call: Node, source: &[u8]) -> bool {
-    let Some(function) = call.field("function") else {
-        return false;
-    };
+fn builder_call<'t>(call: Node<'t>, source: &[u8]) -> Option<Builder<'t>> {
+    let function = call.field("function")?;
     if call.kind_name() != "call_expression" || function.kind_name() != "member_expression" {
-        return false;
+        return None;
     }
-    let Some(property) = function.field("property") else {
-        return false;
-    };
-    property.kind_name() == "property_identifier"
-        && BUILDER_METHODS.contains(&text(property, source))
-        && call
-            .field("arguments")
-            .is_some_and(|arguments| arguments.kind_name() == "arguments")
+    let property = function.field("property")?;
+    if property.kind_name() != "property_identifier" {
+        return None;
+    }
+    // Named by one of `BUILDER_METHODS`, the names `from_builder` knows.
+    let operation = Operation::from_builder(text(property, source))?;
+    let arguments = call.field("arguments").filter(|a| a.kind_name() == "arguments")?;
+    Some(Builder {
+        call,
+        function,
+        arguments,
+        operation,
+    })
 }
 
 /// Functions declared in the file (`function f(...)`, `const f = (...) =>`)
@@ -129,9 +147,14 @@ fn helper(node: Node, source: &[u8]) -> Option<Helper> {
 }
 
 /// The path starting at builder call `root`, without the file's helpers.
-fn candidate<'t>(root: Node<'t>, source: &[u8], file: &str, ancestry: &Ancestry<'t>) -> Option<Candidate> {
-    let operation = builder_operation(root, source)?;
-    let tables = builder_tables(root, source);
+fn candidate<'t>(builder: Builder<'t>, source: &[u8], file: &str, ancestry: &Ancestry<'t>) -> Option<Candidate> {
+    let Builder {
+        call: root,
+        function,
+        arguments,
+        operation,
+    } = builder;
+    let tables = tables_of(root, Some(function), Some(arguments), source);
     if !tables.is_empty() && tables.iter().all(|t| matches!(t, TableRef::Derived { .. })) {
         // Only CTEs or subqueries: the queries behind them are their own paths.
         return None;
@@ -199,7 +222,17 @@ pub fn inline_query(call: Node, source: &[u8]) -> Option<Query> {
 
 /// The tables a builder call names, with CTE names marked as derived.
 fn builder_tables(root: Node, source: &[u8]) -> Vec<TableRef> {
-    let tables = match root.field("arguments").and_then(|a| a.named_child(0)) {
+    tables_of(root, root.field("function"), root.field("arguments"), source)
+}
+
+/// [`builder_tables`] of `root`, given its `function` and `arguments`.
+fn tables_of<'t>(
+    root: Node<'t>,
+    function: Option<Node<'t>>,
+    arguments: Option<Node<'t>>,
+    source: &[u8],
+) -> Vec<TableRef> {
+    let tables = match arguments.and_then(|a| a.named_child(0)) {
         Some(first) => table_refs(first, source),
         None => Vec::new(),
     };
@@ -208,7 +241,7 @@ fn builder_tables(root: Node, source: &[u8]) -> Vec<TableRef> {
         // can be read, so the path is unknown, never global.
         return vec![dynamic(root, source)];
     }
-    let ctes = cte_names(root, source);
+    let ctes = cte_names(function, source);
     tables
         .into_iter()
         .map(|table| match table {
@@ -269,11 +302,11 @@ fn aliased_subquery(node: Node, source: &[u8]) -> Option<String> {
     syntax::string_value(node.field("arguments")?.named_child(0)?, source)
 }
 
-/// Names defined by `.with('name', ...)` calls in the builder's receiver chain.
-fn cte_names(root: Node, source: &[u8]) -> Vec<String> {
+/// Names defined by `.with('name', ...)` calls in the receiver chain of the
+/// builder calling `function`.
+fn cte_names(function: Option<Node>, source: &[u8]) -> Vec<String> {
     let mut names = Vec::new();
-    let mut current = root
-        .field("function")
+    let mut current = function
         .and_then(|f| unwrap_expression(f).field("object"))
         .map(unwrap_expression);
     while let Some(node) = current {
@@ -582,6 +615,16 @@ fn is_ancestor<'t>(ancestor: Node<'t>, node: Node<'t>, ancestry: &Ancestry<'t>) 
 mod tests {
     use super::*;
     use crate::extract::syntax::{parse, Dialect};
+
+    #[test]
+    fn the_builder_methods_are_the_names_of_operations() {
+        for method in BUILDER_METHODS {
+            assert!(Operation::from_builder(method).is_some(), "{method}");
+        }
+        for other in ["select", "with", "selectfrom", "SelectFrom", "execute", ""] {
+            assert!(Operation::from_builder(other).is_none(), "{other}");
+        }
+    }
 
     #[test]
     fn identifiers_found_from_the_text_are_those_a_walk_finds() {
