@@ -363,17 +363,13 @@ fn climb<'t>(start: Node<'t>, source: &[u8], stop: Option<Node<'t>>, ancestry: &
         if member.kind_name() != "member_expression" {
             break;
         }
-        let is_receiver = member
-            .field("object")
-            .map(unwrap_expression)
-            .is_some_and(|o| o.id() == current.id());
-        if !is_receiver {
+        if !is_receiver(member, current, ancestry) {
             break;
         }
         let Some(call) = ancestry.parent(member) else { break };
-        let calls_member =
-            call.kind_name() == "call_expression" && call.field("function").is_some_and(|f| f.id() == member.id());
-        if !calls_member {
+        // The one child of a call that may be a member expression is the
+        // function called (the others are arguments and type arguments).
+        if call.kind_name() != "call_expression" {
             break;
         }
         // Each looked up once: a lookup walks the node's children.
@@ -403,6 +399,25 @@ fn climb<'t>(start: Node<'t>, source: &[u8], stop: Option<Node<'t>>, ancestry: &
         current = call;
     }
     (steps, current)
+}
+
+/// Whether `current`, whose parent past wrappers is `member`, is the
+/// member's object: `q` in `q.where`.
+///
+/// A call or a plain name right under the member is its object, as the
+/// grammar has no other place for either (the property is a
+/// `property_identifier`): that needs no field lookup, a walk over the
+/// member's children. Anything else, and anything through wrappers
+/// (`(await q).where`), is compared with the object looked up and unwrapped.
+fn is_receiver<'t>(member: Node<'t>, current: Node<'t>, ancestry: &Ancestry<'t>) -> bool {
+    let plain = matches!(current.kind_name(), "call_expression" | "identifier");
+    if plain && ancestry.parent(current).is_some_and(|parent| parent.id() == member.id()) {
+        return true;
+    }
+    member
+        .field("object")
+        .map(unwrap_expression)
+        .is_some_and(|object| object.id() == current.id())
 }
 
 /// Methods that run a query: once one is chained, the builder is spent.
@@ -615,6 +630,62 @@ fn is_ancestor<'t>(ancestor: Node<'t>, node: Node<'t>, ancestry: &Ancestry<'t>) 
 mod tests {
     use super::*;
     use crate::extract::syntax::{parse, Dialect};
+
+    /// Every node of `source`'s tree, in the order a walk meets them.
+    fn every_node(tree: &Tree) -> Vec<Node<'_>> {
+        let mut nodes = Vec::new();
+        let mut cursor = tree.walk();
+        loop {
+            nodes.push(cursor.node());
+            if cursor.goto_first_child() {
+                continue;
+            }
+            while !cursor.goto_next_sibling() {
+                if !cursor.goto_parent() {
+                    return nodes;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn members_and_calls_are_told_apart_by_their_children_as_by_their_fields() {
+        let sources = [
+            "const r = db.selectFrom('t').where('a', '=', x)?.select(['a']).execute();\n",
+            "a /* c */ .b(); a. /* c */ b(); a?.b?.(); a.#p(); a.b<T>(x); a.b`t`; (a).b(); (await q).where(1);\n",
+            "this.db.insertInto('x').values({ a }).returning(a.b.c).executeTakeFirst()!;\n",
+            "class A { #db; m() { return this.#db.selectFrom('t').where(eb => eb.and([eb('a', '=', 1)])); } }\n",
+            "a.b(; c.d.(e); f.(g); h.i j.k(); new l.m(n).o(); p.q.r\n// s.t()\n",
+            "x = y\n  // note\n  .z()\n  .w /* between */ (1);\n",
+            "a.b c.d e(f.g h); x.\ndb.selectFrom('t').;\nq.where(.a).b)(c.d;\n",
+        ];
+        for source in sources {
+            let (tree, _) = parse(source.as_bytes(), Dialect::TypeScript, "t.ts");
+            let tree = tree.unwrap();
+            let ancestry = Ancestry::new(tree.root_node());
+            let mut members = 0;
+            for node in every_node(&tree) {
+                let mut cursor = node.walk();
+                let children: Vec<Node> = node.children(&mut cursor).collect();
+                if node.kind_name() == "member_expression" {
+                    members += 1;
+                    for child in children {
+                        let by_field = node.field("object").map(unwrap_expression).map(|o| o.id()) == Some(child.id());
+                        assert_eq!(
+                            is_receiver(node, child, &ancestry),
+                            by_field,
+                            "{child:?} of {node:?} in {source:?}"
+                        );
+                    }
+                } else if node.kind_name() == "call_expression" {
+                    for child in children.iter().filter(|c| c.kind_name() == "member_expression") {
+                        assert_eq!(node.field("function").map(|f| f.id()), Some(child.id()), "{node:?} in {source:?}");
+                    }
+                }
+            }
+            assert!(members > 0, "{source:?}");
+        }
+    }
 
     #[test]
     fn the_builder_methods_are_the_names_of_operations() {
