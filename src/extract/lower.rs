@@ -182,15 +182,9 @@ pub fn parameter_names(node: Node, source: &[u8]) -> Vec<String> {
 
 /// The expression of a block whose only statement is `return <expr>`.
 fn single_return(block: Node) -> Option<Node> {
-    let mut cursor = block.walk();
-    let statements: Vec<Node> = block
-        .named_children(&mut cursor)
-        .filter(|n| n.kind_name() != "comment")
-        .collect();
-    match statements.as_slice() {
-        [only] if only.kind_name() == "return_statement" => only.named_child(0),
-        _ => None,
-    }
+    syntax::only_statement(block)
+        .filter(|only| only.kind_name() == "return_statement")?
+        .named_child(0)
 }
 
 fn lower_call(node: Node, source: &[u8]) -> Expr {

@@ -88,13 +88,8 @@ fn function<'t>(node: Node<'t>, name: &str, source: &[u8], summary: &mut FileSum
 fn key_builder<'t>(function: Node<'t>, source: &[u8], ancestry: &Ancestry<'t>) -> Option<KeyBuilder> {
     let body = function.field("body")?;
     let returned = if body.kind_name() == "statement_block" {
-        let mut cursor = body.walk();
-        let statements: Vec<Node> = body
-            .named_children(&mut cursor)
-            .filter(|n| n.kind_name() != "comment")
-            .collect();
-        match statements.as_slice() {
-            [only] if only.kind_name() == "return_statement" => only.named_child(0)?,
+        match syntax::only_statement(body) {
+            Some(only) if only.kind_name() == "return_statement" => only.named_child(0)?,
             _ => return None,
         }
     } else {

@@ -1060,6 +1060,15 @@ pub fn string_value(node: Node, source: &[u8]) -> Option<String> {
     }
 }
 
+/// The one statement of `block`, comments aside; `None` when it has none or
+/// several. Stops at the second: a block is often a whole method's body.
+pub fn only_statement(block: Node) -> Option<Node> {
+    let mut cursor = block.walk();
+    let mut statements = block.named_children(&mut cursor).filter(|n| n.kind_name() != "comment");
+    let only = statements.next()?;
+    statements.next().is_none().then_some(only)
+}
+
 /// Whether `node` starts a new function scope (a function, arrow, method, or
 /// class static block).
 pub fn is_function(node: Node) -> bool {
@@ -1193,6 +1202,27 @@ impl<'t> Ancestry<'t> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_only_statement_is_the_one_left_when_comments_are_set_aside() {
+        let source = "function a() {}\nfunction b() { return 1; }\nfunction c() { // x\n return 1; /* y */ }\nfunction d() { f(); return 1; }\nfunction e() { // only\n }\nfunction g() { if (x) { y } }\n";
+        let (tree, _) = parse(source.as_bytes(), Dialect::TypeScript, "t.ts");
+        let tree = tree.unwrap();
+        let mut cursor = tree.root_node().walk();
+        for function in tree.root_node().named_children(&mut cursor) {
+            let block = function.field("body").unwrap();
+            let mut inner = block.walk();
+            let statements: Vec<Node> = block
+                .named_children(&mut inner)
+                .filter(|n| n.kind_name() != "comment")
+                .collect();
+            let expected = match statements.as_slice() {
+                [only] => Some(only.id()),
+                _ => None,
+            };
+            assert_eq!(only_statement(block).map(|n| n.id()), expected, "{}", text(function, source.as_bytes()));
+        }
+    }
 
     #[test]
     fn shorten_collapses_chains_written_one_call_per_line() {
