@@ -87,7 +87,9 @@ impl CompiledQuery {
         let query = &compiled.query;
         let mut found = Vec::new();
         let mut chain = Vec::new();
-        let mut parents = ParentLinks::default();
+        // Sized for the walks down to the hits, some eight nodes each (most
+        // of a hit's walk is shared with the last one's): growing rehashes.
+        let mut parents = ParentLinks::with_capacity_and_hasher(hits.len() * 8, Default::default());
         CURSOR.with_borrow_mut(|cursor| {
             for hit in hits {
                 let around = compiled.matches_around(tree.root_node(), hit, &mut chain, &mut parents, &mut found);
