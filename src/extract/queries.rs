@@ -434,7 +434,11 @@ mod bare_kind_tests {
             loop {
                 let node = cursor.node();
                 if let Some(parent) = parents.get(&node.id()) {
-                    assert_eq!(Some(parent.id()), node.parent().map(|p| p.id()), "{node:?} in {source:?}");
+                    assert_eq!(
+                        Some(parent.id()),
+                        node.parent().map(|p| p.id()),
+                        "{node:?} in {source:?}"
+                    );
                     checked += 1;
                 }
                 if cursor.goto_first_child() {
@@ -449,7 +453,11 @@ mod bare_kind_tests {
                     break;
                 }
             }
-            assert_eq!(checked, parents.len(), "every link is of a node of the tree, in {source:?}");
+            assert_eq!(
+                checked,
+                parents.len(),
+                "every link is of a node of the tree, in {source:?}"
+            );
         }
     }
 

@@ -940,7 +940,9 @@ impl Shortener {
             let c = if byte.is_ascii() {
                 char::from(byte)
             } else {
-                text.get(at..).and_then(|rest| rest.chars().next()).unwrap_or(char::REPLACEMENT_CHARACTER)
+                text.get(at..)
+                    .and_then(|rest| rest.chars().next())
+                    .unwrap_or(char::REPLACEMENT_CHARACTER)
             };
             at += c.len_utf8();
             self.take(c)?;
@@ -1220,7 +1222,12 @@ mod tests {
                 [only] => Some(only.id()),
                 _ => None,
             };
-            assert_eq!(only_statement(block).map(|n| n.id()), expected, "{}", text(function, source.as_bytes()));
+            assert_eq!(
+                only_statement(block).map(|n| n.id()),
+                expected,
+                "{}",
+                text(function, source.as_bytes())
+            );
         }
     }
 

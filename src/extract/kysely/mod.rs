@@ -411,7 +411,11 @@ fn climb<'t>(start: Node<'t>, source: &[u8], stop: Option<Node<'t>>, ancestry: &
 /// (`(await q).where`), is compared with the object looked up and unwrapped.
 fn is_receiver<'t>(member: Node<'t>, current: Node<'t>, ancestry: &Ancestry<'t>) -> bool {
     let plain = matches!(current.kind_name(), "call_expression" | "identifier");
-    if plain && ancestry.parent(current).is_some_and(|parent| parent.id() == member.id()) {
+    if plain
+        && ancestry
+            .parent(current)
+            .is_some_and(|parent| parent.id() == member.id())
+    {
         return true;
     }
     member
@@ -679,7 +683,11 @@ mod tests {
                     }
                 } else if node.kind_name() == "call_expression" {
                     for child in children.iter().filter(|c| c.kind_name() == "member_expression") {
-                        assert_eq!(node.field("function").map(|f| f.id()), Some(child.id()), "{node:?} in {source:?}");
+                        assert_eq!(
+                            node.field("function").map(|f| f.id()),
+                            Some(child.id()),
+                            "{node:?} in {source:?}"
+                        );
                     }
                 }
             }
