@@ -46,19 +46,20 @@ pub fn select(selection: &SourceSelection) -> Result<Vec<SourceFile>, ExtractErr
 /// quietly, as its target is scanned under its own name. Links are reported
 /// rather than skipped silently, so that no code goes unaudited unnoticed.
 pub fn select_reporting(selection: &SourceSelection) -> Result<(Vec<SourceFile>, Vec<NotAnalysable>), ExtractError> {
-    let mut files = Vec::new();
-    let mut not_followed = Vec::new();
     // A root that does not resolve cannot contain a link target; `exists` below reports it.
     let resolved_roots: Vec<PathBuf> = selection
         .roots
         .iter()
         .filter_map(|root| std::fs::canonicalize(selection.base.join(root)).ok())
         .collect();
+    let mut found = Found::default();
     for root in &selection.roots {
         let root = selection.base.join(root);
         if !root.exists() {
             return Err(ExtractError::RootMissing { path: root });
         }
+        // On every core: a large repository has thousands of folders to
+        // read. The order is restored by the sort below.
         let walker = ignore::WalkBuilder::new(&root)
             .hidden(true)
             .git_ignore(true)
@@ -67,39 +68,107 @@ pub fn select_reporting(selection: &SourceSelection) -> Result<(Vec<SourceFile>,
             // Respect .gitignore also in a tree that is not (yet) a git checkout.
             .require_git(false)
             .follow_links(false)
-            .sort_by_file_name(|a, b| a.cmp(b))
-            .build();
-        for entry in walker {
-            let entry = entry.map_err(|e| ExtractError::Walk {
-                path: root.clone(),
-                message: e.to_string(),
-            })?;
-            let Some(file_type) = entry.file_type() else { continue };
-            let path = entry.path();
-            let relative = relative_to(path, &selection.base);
-            if file_type.is_symlink() {
-                not_followed.extend(unfollowed_link(path, relative, &resolved_roots, selection));
-                continue;
-            }
-            if !file_type.is_file() {
-                continue;
-            }
-            let Some(dialect) = Dialect::of(path) else { continue };
-            if !selection.include.is_match(&relative) || selection.exclude.is_match(&relative) {
-                continue;
-            }
-            files.push(SourceFile {
-                relative,
-                path: path.to_path_buf(),
-                dialect,
-            });
+            .build_parallel();
+        let into = std::sync::Mutex::new(Found::default());
+        walker.visit(&mut Collectors {
+            selection,
+            resolved_roots: &resolved_roots,
+            into: &into,
+        });
+        let walked = into.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(message) = walked.errors.into_iter().min() {
+            // The same error whichever thread met it first.
+            return Err(ExtractError::Walk { path: root, message });
         }
+        found.files.extend(walked.files);
+        found.not_followed.extend(walked.not_followed);
     }
+    let Found {
+        mut files,
+        mut not_followed,
+        ..
+    } = found;
     files.sort();
     files.dedup_by(|a, b| a.relative == b.relative);
     not_followed.sort_by(|a, b| a.file.cmp(&b.file));
     not_followed.dedup_by(|a, b| a.file == b.file);
     Ok((files, not_followed))
+}
+
+/// What a walk found: the selected sources, the links that could hide code,
+/// and the errors met.
+#[derive(Default)]
+struct Found {
+    files: Vec<SourceFile>,
+    not_followed: Vec<NotAnalysable>,
+    errors: Vec<String>,
+}
+
+/// Makes one [`Collector`] for each thread of a parallel walk.
+struct Collectors<'s> {
+    selection: &'s SourceSelection,
+    resolved_roots: &'s [PathBuf],
+    into: &'s std::sync::Mutex<Found>,
+}
+
+impl<'s> ignore::ParallelVisitorBuilder<'s> for Collectors<'s> {
+    fn build(&mut self) -> Box<dyn ignore::ParallelVisitor + 's> {
+        Box::new(Collector {
+            selection: self.selection,
+            resolved_roots: self.resolved_roots,
+            found: Found::default(),
+            into: self.into,
+        })
+    }
+}
+
+/// One thread's share of a walk, added to the whole when the thread is done.
+struct Collector<'s> {
+    selection: &'s SourceSelection,
+    resolved_roots: &'s [PathBuf],
+    found: Found,
+    into: &'s std::sync::Mutex<Found>,
+}
+
+impl ignore::ParallelVisitor for Collector<'_> {
+    fn visit(&mut self, entry: Result<ignore::DirEntry, ignore::Error>) -> ignore::WalkState {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(error) => {
+                self.found.errors.push(error.to_string());
+                return ignore::WalkState::Continue;
+            }
+        };
+        let Some(file_type) = entry.file_type() else {
+            return ignore::WalkState::Continue;
+        };
+        let path = entry.path();
+        let relative = relative_to(path, &self.selection.base);
+        if file_type.is_symlink() {
+            let link = unfollowed_link(path, relative, self.resolved_roots, self.selection);
+            self.found.not_followed.extend(link);
+        } else if file_type.is_file() {
+            if let Some(dialect) = Dialect::of(path) {
+                if self.selection.include.is_match(&relative) && !self.selection.exclude.is_match(&relative) {
+                    self.found.files.push(SourceFile {
+                        relative,
+                        path: path.to_path_buf(),
+                        dialect,
+                    });
+                }
+            }
+        }
+        ignore::WalkState::Continue
+    }
+}
+
+impl Drop for Collector<'_> {
+    fn drop(&mut self) {
+        let mut into = self.into.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        into.files.append(&mut self.found.files);
+        into.not_followed.append(&mut self.found.not_followed);
+        into.errors.append(&mut self.found.errors);
+    }
 }
 
 /// The report for the symbolic link at `path`, when not following it could
