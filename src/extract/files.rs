@@ -60,25 +60,15 @@ pub fn select_reporting(selection: &SourceSelection) -> Result<(Vec<SourceFile>,
         }
         // On every core: a large repository has thousands of folders to
         // read. The order is restored by the sort below.
-        let walker = ignore::WalkBuilder::new(&root)
-            .hidden(true)
-            .git_ignore(true)
-            .git_exclude(true)
-            .parents(true)
-            // Respect .gitignore also in a tree that is not (yet) a git checkout.
-            .require_git(false)
-            .follow_links(false)
-            .build_parallel();
         let into = std::sync::Mutex::new(Found::default());
-        walker.visit(&mut Collectors {
+        walk_builder(&root).build_parallel().visit(&mut Collectors {
             selection,
             resolved_roots: &resolved_roots,
             into: &into,
         });
         let walked = into.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(message) = walked.errors.into_iter().min() {
-            // The same error whichever thread met it first.
-            return Err(ExtractError::Walk { path: root, message });
+        if walked.met_errors {
+            return Err(first_walk_error(&root));
         }
         found.files.extend(walked.files);
         found.not_followed.extend(walked.not_followed);
@@ -95,13 +85,45 @@ pub fn select_reporting(selection: &SourceSelection) -> Result<(Vec<SourceFile>,
     Ok((files, not_followed))
 }
 
+/// The walk of one source root, as configured: `.gitignore` respected, also
+/// outside a git checkout; hidden files skipped; links not followed.
+fn walk_builder(root: &Path) -> ignore::WalkBuilder {
+    let mut builder = ignore::WalkBuilder::new(root);
+    builder
+        .hidden(true)
+        .git_ignore(true)
+        .git_exclude(true)
+        .parents(true)
+        .require_git(false)
+        .follow_links(false);
+    builder
+}
+
+/// The error a walk of `root` in file-name order meets first. Which error
+/// the parallel walk meets first, and how it words it, depends on its
+/// threads; walked again in order (errors are rare), the report is the same
+/// on every run and as it always was.
+fn first_walk_error(root: &Path) -> ExtractError {
+    let walker = walk_builder(root).sort_by_file_name(|a, b| a.cmp(b)).build();
+    let message = walker
+        .filter_map(Result::err)
+        .map(|error| error.to_string())
+        .next()
+        // Gone between the two walks (a folder made readable, say): say so.
+        .unwrap_or_else(|| "a folder could not be read, and could be on a second try".to_string());
+    ExtractError::Walk {
+        path: root.to_path_buf(),
+        message,
+    }
+}
+
 /// What a walk found: the selected sources, the links that could hide code,
-/// and the errors met.
+/// and whether it met errors (see [`first_walk_error`]).
 #[derive(Default)]
 struct Found {
     files: Vec<SourceFile>,
     not_followed: Vec<NotAnalysable>,
-    errors: Vec<String>,
+    met_errors: bool,
 }
 
 /// Makes one [`Collector`] for each thread of a parallel walk.
@@ -134,9 +156,9 @@ impl ignore::ParallelVisitor for Collector<'_> {
     fn visit(&mut self, entry: Result<ignore::DirEntry, ignore::Error>) -> ignore::WalkState {
         let entry = match entry {
             Ok(entry) => entry,
-            Err(error) => {
-                self.found.errors.push(error.to_string());
-                return ignore::WalkState::Continue;
+            Err(_) => {
+                self.found.met_errors = true;
+                return ignore::WalkState::Quit;
             }
         };
         let Some(file_type) = entry.file_type() else {
@@ -167,7 +189,7 @@ impl Drop for Collector<'_> {
         let mut into = self.into.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         into.files.append(&mut self.found.files);
         into.not_followed.append(&mut self.found.not_followed);
-        into.errors.append(&mut self.found.errors);
+        into.met_errors |= self.found.met_errors;
     }
 }
 
