@@ -196,10 +196,12 @@ fn gaps(source: &str) -> Gaps {
             continue;
         }
         // tree-sitter-typescript 0.23 cannot parse a comment between the `?`
-        // and the `:` of an optional parameter or property (`id? /* c */ :
-        // string`; valid TypeScript, reported as not analysable): a limit of
-        // the grammar, not of the extractors this property is about.
-        if left.kind() == "?" && right.kind() == ":" {
+        // and the `:` of an optional parameter (`id? /* c */ : string`; valid
+        // TypeScript, reported as not analysable): a limit of the grammar, not
+        // of the extractors this property is about. Optional properties and
+        // fields parse, and stay covered.
+        let in_optional_parameter = left.parent().is_some_and(|p| p.kind() == "optional_parameter");
+        if left.kind() == "?" && right.kind() == ":" && in_optional_parameter {
             continue;
         }
         found.after_tokens.push(left.end_byte());
