@@ -39,7 +39,7 @@ pub fn render(
     };
     let out = args.out.clone().unwrap_or_else(|| inventory.output.clone());
     // The committed document (tens of MB for a large repository) is read
-    // while the new one renders on one thread.
+    // while the new one renders; it is read even when the render then fails.
     let (fresh, existing) = rayon::join(
         || render::render_with(audit, inventory, coverage, template.as_deref()),
         || read_existing(&out),

@@ -487,7 +487,13 @@ fn id_stem(candidate: &Candidate) -> String {
         &candidate.operation,
         "::",
     ];
-    let mut stem = String::with_capacity(parts.iter().map(|p| p.len()).sum::<usize>() + 32);
+    let target: usize = candidate
+        .targets
+        .iter()
+        .map(|t| t.name.as_ref().map_or(1, String::len) + 1)
+        .sum();
+    // The `#` and ordinal fit in the room left.
+    let mut stem = String::with_capacity(parts.iter().map(|p| p.len()).sum::<usize>() + target + 8);
     for part in parts {
         stem.push_str(part);
     }
