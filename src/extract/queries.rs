@@ -89,7 +89,8 @@ impl CompiledQuery {
         let mut chain = Vec::new();
         // Sized for the walks down to the hits, some eight nodes each (most
         // of a hit's walk is shared with the last one's): growing rehashes.
-        let mut parents = ParentLinks::with_capacity_and_hasher(hits.len() * 8, Default::default());
+        // Capped: a bundle with a hundred thousand hits would reserve MBs.
+        let mut parents = ParentLinks::with_capacity_and_hasher((hits.len() * 8).min(1 << 16), Default::default());
         CURSOR.with_borrow_mut(|cursor| {
             for hit in hits {
                 let around = compiled.matches_around(tree.root_node(), hit, &mut chain, &mut parents, &mut found);
@@ -264,7 +265,7 @@ pub struct FileMatches<'t> {
 }
 
 /// Parents by node id, of the nodes on the way down from the root to each
-/// hit: every ancestor of a node matched around a hit is one of them. The
+/// hit (not of nodes the query cursor matches below those walks). The
 /// walk down to the hits found them already; an [`Ancestry`] given them
 /// climbs from a matched node without walking down to it again (a walk of
 /// one step per level, each over a node's children, that cost 1.5% of a

@@ -1132,6 +1132,9 @@ impl<'t> Ancestry<'t> {
     /// The parent of `node`, as [`Node::parent`] finds it.
     pub fn parent(&self, node: Node<'t>) -> Option<Node<'t>> {
         if let Some(&parent) = self.known.and_then(|known| known.get(&node.id())) {
+            // Ids are addresses, unique within one tree only: every test
+            // checks that the links given are this tree's.
+            debug_assert_eq!(Some(parent.id()), node.parent().map(|p| p.id()));
             return Some(parent);
         }
         let mut path = self.path.borrow_mut();
