@@ -24,6 +24,12 @@ use std::path::Path;
 /// The built-in template.
 pub const DEFAULT_TEMPLATE: &str = include_str!("../../templates/tenant-isolation-audit.md.tera");
 
+/// Where the built-in template is cut in two, at its top level, before the
+/// inventory that lists every path: tera renders on one thread, so the two
+/// parts are rendered on two cores and written out in order.
+const INVENTORY_CUT: &str =
+    "{# The inventory below is rendered on a core of its own; keep this comment outside every tag. #}";
+
 /// Why a document could not be rendered.
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
@@ -47,15 +53,17 @@ pub fn render_with(
 ) -> Result<String, RenderError> {
     // On a large audit, compiling the template and building the context
     // take milliseconds each, and neither needs the other.
-    let (tera, context) = rayon::join(|| compile(template), || template_context(audit, inventory, coverage));
+    let parts = template_parts(template);
+    let (tera, context) = rayon::join(|| compile(&parts), || template_context(audit, inventory, coverage));
     let tera = tera?;
     let context = context?;
-    // Generously: the built-in template writes some 260 bytes per path.
-    let mut document = Normaliser::with_capacity(64 * 1024 + 1024 * audit.paths.len());
-    tera.render_to("audit.md", &context, &mut document)
-        .map_err(|e| RenderError {
-            message: format!("the template failed to render: {}", chain(&e)),
-        })?;
+    // Generously (room never written to costs address space only): the
+    // built-in template writes some 260 bytes per path.
+    let room = 64 * 1024 + 1024 * audit.paths.len();
+    let mut document = Normaliser::with_capacity(room);
+    render_parts(&tera, parts.len(), &context, &mut document, room).map_err(|e| RenderError {
+        message: format!("the template failed to render: {}", chain(&e)),
+    })?;
     // Freed now, not when the caller is done: on a large audit the context is
     // most of the memory in use. Freed on a worker while the caller goes on
     // to its reports, as freeing it takes a tenth of a second on 100 MB of
@@ -64,6 +72,57 @@ pub fn render_with(
     document.finish().map_err(|e| RenderError {
         message: format!("the template rendered text that is not UTF-8: {e}"),
     })
+}
+
+/// The template in the parts that are rendered apart: the built-in one cut
+/// at [`INVENTORY_CUT`], another one whole.
+fn template_parts(template: Option<&str>) -> Vec<&str> {
+    match template {
+        Some(template) => vec![template],
+        None => DEFAULT_TEMPLATE.split(INVENTORY_CUT).collect(),
+    }
+}
+
+/// The name part `at` of the template is compiled under; the first is the
+/// whole template's, which errors name.
+fn part_name(at: usize) -> String {
+    match at {
+        0 => "audit.md".to_string(),
+        _ => format!("audit.md (part {})", at + 1),
+    }
+}
+
+/// Renders the template's `parts` into `document` in order: the first as it
+/// is written, the others at the same time on other threads, each into text
+/// of its own (`room` bytes reserved) that is then written after it
+/// (unchanged: the whitespace rules apply to the whole as if it had been
+/// rendered in one go).
+fn render_parts(
+    tera: &tera::Tera,
+    parts: usize,
+    context: &tera::Context,
+    document: &mut Normaliser,
+    room: usize,
+) -> Result<(), tera::Error> {
+    use rayon::prelude::*;
+    use std::io::Write as _;
+    let (first, rest) = rayon::join(
+        || tera.render_to(&part_name(0), context, &mut *document),
+        || {
+            (1..parts)
+                .into_par_iter()
+                .map(|at| {
+                    let mut text = Vec::with_capacity(room);
+                    tera.render_to(&part_name(at), context, &mut text).map(|()| text)
+                })
+                .collect::<Result<Vec<Vec<u8>>, tera::Error>>()
+        },
+    );
+    first?;
+    for text in rest? {
+        document.write_all(&text).map_err(tera::Error::io_error)?;
+    }
+    Ok(())
 }
 
 /// The template's variables as tera values. The [`Row`]s and the rest they
@@ -180,14 +239,14 @@ fn context_error(error: tera::Error) -> RenderError {
     }
 }
 
-/// The template, compiled, with the filters it may use.
-fn compile(template: Option<&str>) -> Result<tera::Tera, RenderError> {
+/// The template's parts, compiled, with the filters they may use.
+fn compile(parts: &[&str]) -> Result<tera::Tera, RenderError> {
     let mut tera = tera::Tera::default();
     tera.register_filter("cell", cell_filter);
-    tera.add_raw_template("audit.md", template.unwrap_or(DEFAULT_TEMPLATE))
-        .map_err(|e| RenderError {
-            message: format!("the template does not compile: {}", chain(&e)),
-        })?;
+    let named = parts.iter().enumerate().map(|(at, part)| (part_name(at), *part));
+    tera.add_raw_templates(named).map_err(|e| RenderError {
+        message: format!("the template does not compile: {}", chain(&e)),
+    })?;
     Ok(tera)
 }
 
@@ -389,7 +448,9 @@ struct GlobalTable {
 }
 
 /// The rows below borrow from one list of [`Row`]s, so that a path listed in
-/// several places is built once.
+/// several places is built once. This list and those below are rendered
+/// through the converters [`Context::to_value`] calls; their serialisation
+/// is the reference the tests hold those to.
 #[derive(Serialize, Default)]
 struct OpenItems<'a> {
     unclassified: Vec<&'a Row<'a>>,
@@ -397,6 +458,7 @@ struct OpenItems<'a> {
     conditional: Vec<&'a Row<'a>>,
 }
 
+/// One kind's part of the inventory (see [`OpenItems`] on serialising).
 #[derive(Serialize)]
 struct KindSection<'a> {
     kind: &'static str,
@@ -406,6 +468,7 @@ struct KindSection<'a> {
     modules: Vec<Module<'a>>,
 }
 
+/// A queue's two ends (see [`OpenItems`] on serialising).
 #[derive(Serialize)]
 struct QueueLink<'a> {
     name: &'a str,
@@ -454,6 +517,7 @@ fn kind_heading(kind: PathKind) -> (&'static str, &'static str, &'static str) {
     }
 }
 
+/// One module's paths of one kind (see [`OpenItems`] on serialising).
 #[derive(Serialize)]
 struct Module<'a> {
     name: String,
@@ -461,7 +525,8 @@ struct Module<'a> {
 }
 
 /// One path, its text borrowed from the audit: a large audit has thousands,
-/// some listed in several places.
+/// some listed in several places. Rendered through [`Row::to_value`]; its
+/// serialisation is the reference the tests hold that to.
 #[derive(Serialize)]
 struct Row<'a> {
     id: &'a str,
@@ -484,9 +549,10 @@ struct Row<'a> {
 
 impl Row<'_> {
     /// What serialising the row gives, built in one go: the fields come in
-    /// key order, so the map is built from them at once rather than searched
-    /// for a place at each of fifteen inserts (done for every row of a large
-    /// audit; the test below checks it against serialisation).
+    /// key order, so the map (a `BTreeMap`: serde_json's `preserve_order` is
+    /// off) is built from them at once rather than searched for a place at
+    /// each of fifteen inserts, for every row of a large audit. The test
+    /// below checks it against serialisation.
     fn to_value(&self) -> tera::Value {
         let text = |text: &str| tera::Value::String(text.to_string());
         let optional = |text: Option<&str>| text.map_or(tera::Value::Null, |t| tera::Value::String(t.to_string()));
@@ -732,16 +798,22 @@ fn module_of(file: &str, roots: &[String]) -> String {
 mod tests {
     use super::*;
 
-    /// The variables converted list by list on every core are those that
-    /// serialising them in one go gives, on the bundled example (queues,
-    /// reviewed, unclear and conditional paths, several kinds and modules).
-    #[test]
-    fn variables_converted_in_parallel_are_those_serialisation_gives() {
+    /// The bundled example's inventory and audit.
+    fn example_audit() -> (Inventory, Audit) {
         let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("inventory.yaml");
         let inventory = crate::inventory::load(&config).expect("the example inventory is valid");
         let extraction = crate::extract::scan_with(&inventory.selection, &inventory.rules)
             .expect("the example sources are readable");
         let audit = crate::inventory::merge(crate::scope::decide_all(extraction, &inventory.taxonomy), &inventory);
+        (inventory, audit)
+    }
+
+    /// The variables converted list by list on every core are those that
+    /// serialising them in one go gives, on the bundled example (queues,
+    /// reviewed, unclear and conditional paths, several kinds and modules).
+    #[test]
+    fn variables_converted_in_parallel_are_those_serialisation_gives() {
+        let (inventory, audit) = example_audit();
         let rows: Vec<Row> = audit.paths.iter().map(row).collect();
         let variables = context(&audit, &inventory, None, &rows);
         assert!(!variables.queues.is_empty() && !variables.open_items.unclear.is_empty());
@@ -760,6 +832,21 @@ mod tests {
         );
         expected.insert("queues".into(), serde_json::to_value(&variables.queues).unwrap());
         assert_eq!(variables.to_value().unwrap(), tera::Value::Object(expected));
+    }
+
+    /// The built-in template, cut in two and rendered on two cores, gives
+    /// the document it gives rendered whole, on the bundled example.
+    #[test]
+    fn the_built_in_template_renders_the_same_cut_in_two() {
+        assert_eq!(
+            template_parts(None).len(),
+            2,
+            "the cut is in the built-in template once"
+        );
+        let (inventory, audit) = example_audit();
+        let whole = render(&audit, &inventory, Some(DEFAULT_TEMPLATE)).unwrap();
+        assert_eq!(render(&audit, &inventory, None).unwrap(), whole);
+        assert!(whole.contains("## Inventory by kind and module") && whole.contains("## Sign-off"));
     }
 
     #[test]
