@@ -920,7 +920,8 @@ impl Shortener {
     const ENOUGH: usize = 2 * Self::MAX + 4;
 
     /// Ready for a text of `len` bytes: room for what is kept of it, so that
-    /// the text kept is not copied as it grows.
+    /// the text kept is not copied as it grows (for ASCII text: `ENOUGH`
+    /// counts characters, so multi-byte text may still need more room).
     fn for_bytes(len: usize) -> Shortener {
         Shortener {
             tidy: String::with_capacity(len.min(Self::ENOUGH) + '…'.len_utf8()),

@@ -635,7 +635,7 @@ mod tests {
     use super::*;
     use crate::extract::syntax::{parse, Dialect};
 
-    /// Every node of `source`'s tree, in the order a walk meets them.
+    /// Every node of `tree`, in the order a walk meets them.
     fn every_node(tree: &Tree) -> Vec<Node<'_>> {
         let mut nodes = Vec::new();
         let mut cursor = tree.walk();
