@@ -52,7 +52,8 @@ pub fn select_reporting(selection: &SourceSelection) -> Result<(Vec<SourceFile>,
         .iter()
         .filter_map(|root| std::fs::canonicalize(selection.base.join(root)).ok())
         .collect();
-    let mut found = Found::default();
+    let mut files = Vec::new();
+    let mut not_followed = Vec::new();
     for root in &selection.roots {
         let root = selection.base.join(root);
         if !root.exists() {
@@ -70,14 +71,9 @@ pub fn select_reporting(selection: &SourceSelection) -> Result<(Vec<SourceFile>,
         if walked.met_errors {
             return Err(first_walk_error(&root));
         }
-        found.files.extend(walked.files);
-        found.not_followed.extend(walked.not_followed);
+        files.extend(walked.files);
+        not_followed.extend(walked.not_followed);
     }
-    let Found {
-        mut files,
-        mut not_followed,
-        ..
-    } = found;
     files.sort();
     files.dedup_by(|a, b| a.relative == b.relative);
     not_followed.sort_by(|a, b| a.file.cmp(&b.file));
