@@ -127,15 +127,35 @@ impl fmt::Display for Verdict {
 }
 
 /// A table a path reads or writes, as written in the code.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct TableUse {
     /// The table name, or `None` when the code computes it at run time.
     pub name: Option<String>,
-    /// The alias the query gives it (`'logs as l'` → `l`).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The alias the query gives it (`'logs as l'` → `l`); left out of JSON
+    /// when there is none.
+    #[serde(default)]
     pub alias: Option<String>,
     /// 1-based line of the table reference.
     pub line: usize,
+}
+
+impl Serialize for TableUse {
+    /// As derived, except that JSON leaves out a missing alias. Only formats
+    /// for people may leave a field out: a binary one (the result cache's)
+    /// reads fields by position, not by name.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let omit_alias = self.alias.is_none() && serializer.is_human_readable();
+        let mut table = serializer.serialize_struct("TableUse", if omit_alias { 2 } else { 3 })?;
+        table.serialize_field("name", &self.name)?;
+        if omit_alias {
+            table.skip_field("alias")?;
+        } else {
+            table.serialize_field("alias", &self.alias)?;
+        }
+        table.serialize_field("line", &self.line)?;
+        table.end()
+    }
 }
 
 /// One data-access path found in the code, with the verdict the code supports.

@@ -66,7 +66,7 @@ fn cached_results_give_the_same_scan_and_a_corrupt_cache_is_ignored() {
     let entries: Vec<_> = std::fs::read_dir(&cache)
         .expect("the first scan fills the cache")
         .flatten()
-        .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+        .filter(|e| e.path().extension().is_some_and(|x| x == "postcard"))
         .collect();
     assert!(!entries.is_empty());
     assert!(std::fs::read_to_string(cache.join(".gitignore")).unwrap().contains('*'));
