@@ -403,6 +403,43 @@ fn check_reports_drift_when_the_document_is_edited_by_hand() {
         .assert_stdout_has("check failed: 1 error(s) (1 drift)");
 }
 
+/// The last render is kept in the cache and reused by a re-run that would
+/// render the same: an edit that only the document shows (a reason; the
+/// code unchanged, so every file's result comes from the cache) is drift
+/// all the same, and so is a template edit.
+#[test]
+fn check_with_a_warm_cache_still_reports_drift_from_an_inventory_or_template_edit() {
+    let dir = project(&[("src/projects.ts", CLEAN_TS), ("src/admin.ts", UNSCOPED_TS)]);
+    let reason = |reason: &str| inventory_with_paths(&entry(UNSCOPED_ID, "global", reason));
+    write(dir.path(), "inventory.yaml", reason("Staff-only listing"));
+    generate(dir.path());
+    run(dir.path(), &["check"]).assert_code(0);
+    let cache = dir.path().join(".tenant-audit/cache/document.postcard");
+    assert!(cache.exists(), "the render is kept");
+
+    write(dir.path(), "inventory.yaml", reason("Support staff only"));
+    run(dir.path(), &["check"])
+        .assert_code(1)
+        .assert_stdout_has("    -| `admin.ts`")
+        .assert_stdout_has("Support staff only")
+        .assert_stdout_has("check failed: 1 error(s) (1 drift)");
+    write(dir.path(), "inventory.yaml", reason("Staff-only listing"));
+    run(dir.path(), &["check"]).assert_code(0);
+
+    // The built-in template's hand-written regions have no place in this one.
+    fs::remove_file(dir.path().join(DOC)).unwrap();
+    let template = "# {{ document.title }}\n\n{{ totals.paths }} path(s)\n";
+    write(dir.path(), "audit.md.tera", template);
+    run(dir.path(), &["generate", "--template", "audit.md.tera"]).assert_code(0);
+    assert_eq!(read(dir.path(), DOC), "# Audit\n\n3 path(s)\n");
+    run(dir.path(), &["check", "--template", "audit.md.tera"]).assert_code(0);
+    write(dir.path(), "audit.md.tera", template.replace("path(s)", "paths"));
+    run(dir.path(), &["check", "--template", "audit.md.tera"])
+        .assert_code(1)
+        .assert_stdout_has("    +3 paths")
+        .assert_stdout_has("check failed: 1 error(s) (1 drift)");
+}
+
 #[test]
 fn check_reports_drift_when_the_document_is_missing() {
     let dir = project(&[("src/projects.ts", CLEAN_TS)]);
@@ -1173,7 +1210,7 @@ fn record_scanned() {
     let cached = fs::read_dir(project.join(tenant_audit::cli::CACHE_DIR)).is_ok_and(|entries| {
         entries
             .flatten()
-            .any(|e| e.path().extension().is_some_and(|x| x == "json"))
+            .any(|e| e.path().extension().is_some_and(|x| x == "postcard"))
     });
     SCANNED_CALLS.lock().unwrap().push((cached, project.join(DOC).exists()));
 }

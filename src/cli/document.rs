@@ -24,12 +24,14 @@ pub struct Rendered {
 }
 
 /// Renders the document, carrying over the hand-written regions of the one at
-/// its output path.
+/// its output path; the last render kept in `cache` is reused when it is the
+/// same (see `render::render_reusing`).
 pub fn render(
     audit: &Audit,
     inventory: &Inventory,
     coverage: Option<&CoverageMatrix>,
     args: &DocumentArgs,
+    cache: Option<&Path>,
 ) -> Result<Rendered> {
     let template = match &args.template {
         Some(path) => {
@@ -41,7 +43,7 @@ pub fn render(
     // The committed document (tens of MB for a large repository) is read
     // while the new one renders; it is read even when the render then fails.
     let (fresh, existing) = rayon::join(
-        || render::render_with(audit, inventory, coverage, template.as_deref()),
+        || render::render_reusing(audit, inventory, coverage, template.as_deref(), cache),
         || read_existing(&out),
     );
     let fresh = fresh.with_context(|| match &args.template {

@@ -162,7 +162,13 @@ impl Session<'_> {
             Command::Generate { document } => {
                 let audit = inventory::merge(self.scan(true)?, inventory);
                 let coverage = self.coverage(&audit)?;
-                let rendered = document::render(&audit, inventory, coverage.as_ref(), document)?;
+                let rendered = document::render(
+                    &audit,
+                    inventory,
+                    coverage.as_ref(),
+                    document,
+                    self.cache_dir().as_deref(),
+                )?;
                 document::write(&rendered)?;
                 let open = audit
                     .findings
@@ -193,7 +199,13 @@ impl Session<'_> {
             } => {
                 let mut audit = inventory::merge(self.scan(!format.is_machine())?, inventory);
                 let coverage = self.coverage(&audit)?;
-                let rendered = document::render(&audit, inventory, coverage.as_ref(), document)?;
+                let rendered = document::render(
+                    &audit,
+                    inventory,
+                    coverage.as_ref(),
+                    document,
+                    self.cache_dir().as_deref(),
+                )?;
                 // The reports below read the paths, not the merge's findings: no need for a copy.
                 let mut findings = std::mem::take(&mut audit.findings);
                 if let Some(sources) = &inventory.schema {

@@ -11,6 +11,7 @@ pub mod checklist;
 pub mod html;
 pub mod keep;
 mod normalise;
+mod reuse;
 
 use crate::coverage::CoverageMatrix;
 use crate::inventory::{Audit, AuditedPath, Classification, Inventory, Status};
@@ -51,10 +52,42 @@ pub fn render_with(
     coverage: Option<&CoverageMatrix>,
     template: Option<&str>,
 ) -> Result<String, RenderError> {
-    // On a large audit, compiling the template and building the context
-    // take milliseconds each, and neither needs the other.
+    render_reusing(audit, inventory, coverage, template, None)
+}
+
+/// [`render_with`], reusing the document of the last render kept in the
+/// cache folder at `cache` when the template and every template variable
+/// are the same (see `reuse.rs`), and keeping this one there otherwise.
+pub fn render_reusing(
+    audit: &Audit,
+    inventory: &Inventory,
+    coverage: Option<&CoverageMatrix>,
+    template: Option<&str>,
+    cache: Option<&Path>,
+) -> Result<String, RenderError> {
+    use rayon::prelude::*;
     let parts = template_parts(template);
-    let (tera, context) = rayon::join(|| compile(&parts), || template_context(audit, inventory, coverage));
+    let rows: Vec<Row> = audit.paths.par_iter().map(row).collect();
+    let variables = context(audit, inventory, coverage, &rows);
+    let reuse = cache.and_then(|dir| reuse::Reuse::new(dir, &parts, &variables.seen()));
+    if let Some(document) = reuse.as_ref().and_then(reuse::Reuse::document) {
+        return Ok(document);
+    }
+    // On a large audit, compiling the template and converting the variables
+    // take milliseconds each, and neither needs the other.
+    let (tera, context) = rayon::join(
+        || compile(&parts),
+        || {
+            let value = variables.to_value().map_err(|e| RenderError {
+                message: format!("cannot build the template context: {e}"),
+            })?;
+            tera::Context::from_value(value).map_err(context_error)
+        },
+    );
+    // The values hold all the render needs; on a large audit the rows are
+    // megabytes.
+    drop(variables);
+    drop(rows);
     let tera = tera?;
     let context = context?;
     // Generously (room never written to costs address space only): the
@@ -69,8 +102,12 @@ pub fn render_with(
     // to its reports, as freeing it takes a tenth of a second on 100 MB of
     // sources (the check's peak stays where it was).
     rayon::spawn(move || drop((tera, context)));
-    document.finish().map_err(|e| RenderError {
+    let document = document.finish().map_err(|e| RenderError {
         message: format!("the template rendered text that is not UTF-8: {e}"),
+    })?;
+    Ok(match reuse {
+        Some(reuse) => reuse.keep(document),
+        None => document,
     })
 }
 
@@ -125,24 +162,19 @@ fn render_parts(
     Ok(())
 }
 
-/// The template's variables as tera values. The [`Row`]s and the rest they
-/// are built from are dropped on return: the values hold all the render needs,
-/// and on a large audit the rows are megabytes.
-fn template_context(
-    audit: &Audit,
-    inventory: &Inventory,
-    coverage: Option<&CoverageMatrix>,
-) -> Result<tera::Context, RenderError> {
-    use rayon::prelude::*;
-    let rows: Vec<Row> = audit.paths.par_iter().map(row).collect();
-    let variables = context(audit, inventory, coverage, &rows);
-    let value = variables.to_value().map_err(|e| RenderError {
-        message: format!("cannot build the template context: {e}"),
-    })?;
-    tera::Context::from_value(value).map_err(context_error)
-}
+impl<'a> Context<'a> {
+    /// Everything the template sees, as one value that serialises: the
+    /// variables serialise without their lists of rows, which
+    /// [`Context::to_value`] converts apart.
+    fn seen(&self) -> Seen<'_, 'a> {
+        Seen {
+            rest: self,
+            open_items: &self.open_items,
+            kind_sections: &self.kind_sections,
+            queues: &self.queues,
+        }
+    }
 
-impl Context<'_> {
     /// The variables as one tera value, as serialising them would give; the
     /// lists of rows, most of a large audit, are converted on every core
     /// (serialised in one go, they took a fifth of a second on 100 MB of
@@ -288,6 +320,15 @@ fn escape_cell(text: &str) -> String {
     }
     escaped.push_str(rest);
     escaped
+}
+
+/// [`Context`] with its lists of rows: all the template sees.
+#[derive(Serialize)]
+struct Seen<'c, 'a> {
+    rest: &'c Context<'a>,
+    open_items: &'c OpenItems<'a>,
+    kind_sections: &'c [KindSection<'a>],
+    queues: &'c [QueueLink<'a>],
 }
 
 #[derive(Serialize)]
@@ -819,19 +860,55 @@ mod tests {
         assert!(!variables.queues.is_empty() && !variables.open_items.unclear.is_empty());
         assert!(!variables.open_items.conditional.is_empty() && variables.kind_sections.len() > 1);
 
-        let tera::Value::Object(mut expected) = serde_json::to_value(&variables).unwrap() else {
+        // What the render cache's key is made of (`seen`) must be all the
+        // template sees: the variables and their lists of rows.
+        let tera::Value::Object(mut seen) = serde_json::to_value(variables.seen()).unwrap() else {
             panic!("the variables serialise as an object");
         };
-        expected.insert(
-            "open_items".into(),
-            serde_json::to_value(&variables.open_items).unwrap(),
-        );
-        expected.insert(
-            "kind_sections".into(),
-            serde_json::to_value(&variables.kind_sections).unwrap(),
-        );
-        expected.insert("queues".into(), serde_json::to_value(&variables.queues).unwrap());
+        let Some(tera::Value::Object(mut expected)) = seen.remove("rest") else {
+            panic!("the variables without their lists serialise as an object");
+        };
+        expected.append(&mut seen);
         assert_eq!(variables.to_value().unwrap(), tera::Value::Object(expected));
+    }
+
+    /// The kept render is reused for the same template and variables only;
+    /// anything the document shows changes the key.
+    #[test]
+    fn a_kept_render_is_reused_only_for_the_same_template_and_variables() {
+        let (inventory, mut audit) = example_audit();
+        let dir = tempfile::TempDir::new().unwrap();
+        let cache = Some(dir.path());
+        let fresh = render(&audit, &inventory, None).unwrap();
+        assert_eq!(render_reusing(&audit, &inventory, None, None, cache).unwrap(), fresh);
+        assert_eq!(render_reusing(&audit, &inventory, None, None, cache).unwrap(), fresh);
+
+        // A document kept under this render's key is what the next one gives.
+        let keep_marker = |audit: &Audit, template: Option<&str>| {
+            let rows: Vec<Row> = audit.paths.iter().map(row).collect();
+            let variables = context(audit, &inventory, None, &rows);
+            let reuse = reuse::Reuse::new(dir.path(), &template_parts(template), &variables.seen()).unwrap();
+            reuse.keep("kept\n".to_string());
+        };
+        keep_marker(&audit, None);
+        assert_eq!(render_reusing(&audit, &inventory, None, None, cache).unwrap(), "kept\n");
+
+        // Another template: rendered, and kept in place of the last render.
+        let whole = render_reusing(&audit, &inventory, None, Some(DEFAULT_TEMPLATE), cache).unwrap();
+        assert_eq!(whole, fresh);
+        assert_eq!(render_reusing(&audit, &inventory, None, None, cache).unwrap(), fresh);
+
+        // One reason edited: rendered anew.
+        keep_marker(&audit, None);
+        let reviewed = audit
+            .paths
+            .iter_mut()
+            .find_map(|p| p.entry.as_mut())
+            .expect("a reviewed path");
+        reviewed.reason.push_str(", as agreed");
+        let edited = render_reusing(&audit, &inventory, None, None, cache).unwrap();
+        assert!(edited.contains(", as agreed"), "{edited}");
+        assert_eq!(edited, render(&audit, &inventory, None).unwrap());
     }
 
     /// The built-in template, cut in two and rendered on two cores, gives

@@ -1,0 +1,120 @@
+//! The folder where runs keep results for later runs (`.tenant-audit/cache`
+//! beside the inventory): per-file extractions (`extract`) and the last
+//! rendered document (`render`). Each entry is one file, sealed with a
+//! SHA-256 of its contents and written atomically, so a torn, corrupt or
+//! hand-edited entry is ignored, never trusted. The folder holds a
+//! `.gitignore` of its own and is safe to delete at any time.
+
+use sha2::{Digest, Sha256};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Bytes of the seal that starts every entry.
+const SEAL: usize = 32;
+
+/// A cache folder (created on the first write).
+pub struct CacheFolder {
+    dir: PathBuf,
+}
+
+impl CacheFolder {
+    /// The folder at `dir`.
+    pub fn new(dir: &Path) -> Self {
+        CacheFolder { dir: dir.to_path_buf() }
+    }
+
+    /// Whether an earlier run has stored entries here (the folder exists
+    /// once one has).
+    pub fn exists(&self) -> bool {
+        self.dir.is_dir()
+    }
+
+    /// The contents of entry `name`, when it is there and its seal matches.
+    pub fn read(&self, name: &str) -> Option<Vec<u8>> {
+        let mut bytes = std::fs::read(self.dir.join(name)).ok()?;
+        if bytes.len() < SEAL || Sha256::digest(&bytes[SEAL..]).as_slice() != &bytes[..SEAL] {
+            return None;
+        }
+        bytes.drain(..SEAL);
+        Some(bytes)
+    }
+
+    /// Stores `contents` as entry `name`, replacing any entry of that name
+    /// at once or not at all.
+    pub fn write(&self, name: &str, contents: &[u8]) -> std::io::Result<()> {
+        if !self.dir.is_dir() {
+            std::fs::create_dir_all(&self.dir)?;
+            std::fs::write(
+                self.dir.join(".gitignore"),
+                "# tenant-audit's cache: safe to delete\n*\n",
+            )?;
+        }
+        let mut temp = tempfile::NamedTempFile::new_in(&self.dir)?;
+        temp.write_all(&Sha256::digest(contents))?;
+        temp.write_all(contents)?;
+        temp.persist(self.dir.join(name)).map_err(|e| e.error)?;
+        Ok(())
+    }
+}
+
+/// Feeds what tells this build of the tool from others to `hasher`: its
+/// version, and the running executable's size and modification time (two
+/// builds of one version may extract or render differently).
+pub fn hash_build(hasher: &mut Sha256) {
+    hasher.update(env!("CARGO_PKG_VERSION").as_bytes());
+    hasher.update(b"\0");
+    if let Some(build) = std::env::current_exe().ok().and_then(|exe| std::fs::metadata(exe).ok()) {
+        hasher.update(build.len().to_le_bytes());
+        if let Ok(modified) = build.modified() {
+            if let Ok(since) = modified.duration_since(std::time::UNIX_EPOCH) {
+                hasher.update(since.as_nanos().to_le_bytes());
+            }
+        }
+    }
+}
+
+/// A SHA-256 as lowercase hex, for entry names.
+pub fn hex(digest: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let mut text = String::with_capacity(digest.len() * 2);
+    for byte in digest {
+        let _ = write!(text, "{byte:02x}");
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_entry_reads_back_and_a_damaged_one_is_ignored() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let folder = CacheFolder::new(&dir.path().join("cache"));
+        assert!(!folder.exists());
+        assert_eq!(folder.read("a"), None);
+        folder.write("a", b"some contents").unwrap();
+        assert!(folder.exists());
+        assert!(std::fs::read_to_string(dir.path().join("cache/.gitignore"))
+            .unwrap()
+            .contains('*'));
+        assert_eq!(folder.read("a").as_deref(), Some(&b"some contents"[..]));
+        folder.write("empty", b"").unwrap();
+        assert_eq!(folder.read("empty").as_deref(), Some(&b""[..]));
+
+        let path = dir.path().join("cache/a");
+        let sealed = std::fs::read(&path).unwrap();
+        let mut flipped = sealed.clone();
+        *flipped.last_mut().unwrap() ^= 1;
+        for damaged in [
+            &sealed[..sealed.len() - 1],
+            &sealed[..SEAL - 1],
+            &flipped[..],
+            b"",
+            &sealed[SEAL..],
+        ] {
+            std::fs::write(&path, damaged).unwrap();
+            assert_eq!(folder.read("a"), None, "{damaged:?} was trusted");
+        }
+    }
+}
