@@ -1,16 +1,17 @@
 //! The folder where runs keep results for later runs (`.tenant-audit/cache`
 //! beside the inventory): per-file extractions (`extract`) and the last
-//! rendered document (`render`). Each entry is one file, sealed with a
-//! SHA-256 of its contents and written atomically, so a torn, corrupt or
-//! hand-edited entry is ignored, never trusted. The folder holds a
+//! rendered document (`render`). Each entry is one file, written atomically
+//! and sealed with a SHA-256 of its contents (the per-file results, one
+//! seal per file's result), so a torn, corrupt or hand-edited entry is
+//! ignored, never trusted. The folder holds a
 //! `.gitignore` of its own and is safe to delete at any time.
 
 use sha2::{Digest, Sha256};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// Bytes of the seal that starts every entry.
-const SEAL: usize = 32;
+/// Bytes of a seal: the SHA-256 that starts a sealed entry.
+pub const SEAL: usize = 32;
 
 /// A cache folder (created on the first write).
 pub struct CacheFolder {
@@ -23,16 +24,10 @@ impl CacheFolder {
         CacheFolder { dir: dir.to_path_buf() }
     }
 
-    /// Whether an earlier run has stored entries here (the folder exists
-    /// once one has).
-    pub fn exists(&self) -> bool {
-        self.dir.is_dir()
-    }
-
     /// The contents of entry `name`, when it is there and its seal matches.
     pub fn read(&self, name: &str) -> Option<Vec<u8>> {
         let mut bytes = std::fs::read(self.dir.join(name)).ok()?;
-        if bytes.len() < SEAL || Sha256::digest(&bytes[SEAL..]).as_slice() != &bytes[..SEAL] {
+        if bytes.len() < SEAL || seal(&bytes[SEAL..]) != bytes[..SEAL] {
             return None;
         }
         bytes.drain(..SEAL);
@@ -42,19 +37,51 @@ impl CacheFolder {
     /// Stores `contents` as entry `name`, replacing any entry of that name
     /// at once or not at all.
     pub fn write(&self, name: &str, contents: &[u8]) -> std::io::Result<()> {
-        if !self.dir.is_dir() {
-            std::fs::create_dir_all(&self.dir)?;
-            std::fs::write(
-                self.dir.join(".gitignore"),
-                "# tenant-audit's cache: safe to delete\n*\n",
-            )?;
-        }
-        let mut temp = tempfile::NamedTempFile::new_in(&self.dir)?;
+        let mut temp = self.new_entry()?;
         temp.write_all(&Sha256::digest(contents))?;
         temp.write_all(contents)?;
-        temp.persist(self.dir.join(name)).map_err(|e| e.error)?;
+        self.keep(temp, name)
+    }
+
+    /// A file for an entry to be written into and then kept with
+    /// [`CacheFolder::keep`]; deleted if dropped before (the folder is made
+    /// on the first one). For entries too large to seal as a whole.
+    pub fn new_entry(&self) -> std::io::Result<tempfile::NamedTempFile> {
+        let ignore = self.dir.join(".gitignore");
+        if !ignore.exists() {
+            std::fs::create_dir_all(&self.dir)?;
+            std::fs::write(ignore, "# tenant-audit's cache: safe to delete\n*\n")?;
+        }
+        tempfile::NamedTempFile::new_in(&self.dir)
+    }
+
+    /// Makes `written` entry `name`, in place of any entry of that name.
+    pub fn keep(&self, written: tempfile::NamedTempFile, name: &str) -> std::io::Result<()> {
+        written.persist(self.dir.join(name)).map_err(|e| e.error)?;
         Ok(())
     }
+
+    /// The bytes of entry `name` as they are, unsealed.
+    pub fn read_unsealed(&self, name: &str) -> Option<Vec<u8>> {
+        std::fs::read(self.dir.join(name)).ok()
+    }
+
+    /// Removes the entries `is_stale` picks by name; best effort.
+    pub fn remove(&self, is_stale: impl Fn(&str) -> bool) {
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            if entry.file_name().to_str().is_some_and(&is_stale) {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+}
+
+/// The SHA-256 of `bytes`, as entries are sealed with.
+pub fn seal(bytes: &[u8]) -> [u8; SEAL] {
+    Sha256::digest(bytes).into()
 }
 
 /// Feeds what tells this build of the tool from others to `hasher`: its
@@ -91,10 +118,8 @@ mod tests {
     fn an_entry_reads_back_and_a_damaged_one_is_ignored() {
         let dir = tempfile::TempDir::new().unwrap();
         let folder = CacheFolder::new(&dir.path().join("cache"));
-        assert!(!folder.exists());
         assert_eq!(folder.read("a"), None);
         folder.write("a", b"some contents").unwrap();
-        assert!(folder.exists());
         assert!(std::fs::read_to_string(dir.path().join("cache/.gitignore"))
             .unwrap()
             .contains('*'));

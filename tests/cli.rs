@@ -1207,11 +1207,7 @@ fn record_scanned() {
         .unwrap()
         .clone()
         .expect("the project's folder is set");
-    let cached = fs::read_dir(project.join(tenant_audit::cli::CACHE_DIR)).is_ok_and(|entries| {
-        entries
-            .flatten()
-            .any(|e| e.path().extension().is_some_and(|x| x == "postcard"))
-    });
+    let cached = project.join(tenant_audit::cli::CACHE_DIR).join("results.pack").exists();
     SCANNED_CALLS.lock().unwrap().push((cached, project.join(DOC).exists()));
 }
 

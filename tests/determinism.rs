@@ -63,26 +63,26 @@ fn cached_results_give_the_same_scan_and_a_corrupt_cache_is_ignored() {
     let dir = project();
     let cold = scan_in(dir.path(), &[]);
     let cache = dir.path().join(".tenant-audit/cache");
-    let entries: Vec<_> = std::fs::read_dir(&cache)
-        .expect("the first scan fills the cache")
-        .flatten()
-        .filter(|e| e.path().extension().is_some_and(|x| x == "postcard"))
-        .collect();
-    assert!(!entries.is_empty());
+    let pack = cache.join("results.pack");
+    let kept = std::fs::read(&pack).expect("the first scan keeps its results");
     assert!(std::fs::read_to_string(cache.join(".gitignore")).unwrap().contains('*'));
     assert_eq!(cold, scan_in(dir.path(), &[]), "a warm run must equal the cold one");
 
-    // Truncated, garbage and swapped entries are all ignored, never trusted.
-    let first = std::fs::read(entries[0].path()).unwrap();
-    for (i, entry) in entries.iter().enumerate() {
-        let corrupt: Vec<u8> = match i % 3 {
-            0 => first[..first.len() / 2].to_vec(),
-            1 => b"{\"key\":\"nope\"}".to_vec(),
-            _ => first.clone(),
-        };
-        std::fs::write(entry.path(), corrupt).unwrap();
+    // Cut short, garbage, and a flipped byte in every result: all ignored, never trusted.
+    let mut flipped = kept.clone();
+    for at in (100..flipped.len()).step_by(97) {
+        flipped[at] ^= 0x20;
     }
-    assert_eq!(cold, scan_in(dir.path(), &[]));
+    for damaged in [&kept[..kept.len() / 2], b"{\"key\":\"nope\"}", &flipped[..]] {
+        std::fs::write(&pack, damaged).unwrap();
+        assert_eq!(cold, scan_in(dir.path(), &[]));
+    }
+    // Replaced by a whole one (its results in the order they were made).
+    let replaced = std::fs::read(&pack).unwrap();
+    assert!(
+        replaced.len() == kept.len() && replaced != flipped,
+        "the damaged file is replaced"
+    );
 }
 
 #[test]

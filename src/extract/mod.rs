@@ -164,18 +164,24 @@ pub fn scan_cached(
     cache_dir: Option<&std::path::Path>,
 ) -> Result<Extraction, ExtractError> {
     use rayon::prelude::*;
-    let cache = cache_dir.map(|dir| result_cache::ResultCache::new(dir, rules));
-    let cache = cache.as_ref();
-    // Compiling the path query takes a few milliseconds, and every thread
-    // needs it after its first parse; compiled while the sources are listed,
-    // no thread waits for it. Not beside a filled result cache: a re-run
-    // finds its files there and may parse none.
-    if !cache.is_some_and(result_cache::ResultCache::is_filled) {
-        rayon::spawn(|| {
-            let _ = PATH_STARTS.get(Dialect::TypeScript);
-        });
-    }
-    let (files, not_followed) = files::select_reporting(selection)?;
+    // The last run's results are read while the sources are listed.
+    let (listed, cache) = rayon::join(
+        || files::select_reporting(selection),
+        || {
+            let cache = cache_dir.map(|dir| result_cache::ResultCache::open(dir, rules));
+            // Compiling the path query takes a few milliseconds, and every
+            // thread needs it after its first parse; compiled while the
+            // sources are listed, no thread waits for it. Not when the last
+            // run kept results: a re-run finds its files there and may parse
+            // none.
+            if !cache.as_ref().is_some_and(result_cache::ResultCache::is_filled) {
+                let _ = PATH_STARTS.get(Dialect::TypeScript);
+            }
+            cache
+        },
+    );
+    let (files, not_followed) = listed?;
+    let cache_ref = cache.as_ref();
     if files.is_empty() && not_followed.is_empty() {
         return Err(ExtractError::NoSources {
             roots: selection.roots.iter().map(|r| r.display().to_string()).collect(),
@@ -184,7 +190,7 @@ pub fn scan_cached(
     let prefilter = prefilter::Prefilter::new(rules);
     let mut outcomes: Vec<Outcome> = files
         .par_iter()
-        .map(|file| read_and_extract(file, rules, &prefilter, Skip::Unmatched, cache))
+        .map(|file| read_and_extract(file, rules, &prefilter, Skip::Unmatched, cache_ref))
         .collect();
 
     // A skipped file that another file's path refers to is read after all.
@@ -205,10 +211,13 @@ pub fn scan_cached(
         .par_iter()
         .enumerate()
         .filter(|(i, file)| matches!(outcomes[*i], Outcome::Skipped) && wanted.contains(&file.relative))
-        .map(|(i, file)| (i, read_and_extract(file, rules, &prefilter, Skip::Nothing, cache)))
+        .map(|(i, file)| (i, read_and_extract(file, rules, &prefilter, Skip::Nothing, cache_ref)))
         .collect();
     for (i, outcome) in late {
         outcomes[i] = outcome;
+    }
+    if let Some(cache) = cache {
+        cache.save();
     }
 
     let mut extraction = Extraction {
