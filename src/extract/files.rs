@@ -59,20 +59,35 @@ pub fn select_reporting(selection: &SourceSelection) -> Result<(Vec<SourceFile>,
         if !root.exists() {
             return Err(ExtractError::RootMissing { path: root });
         }
-        // On every core: a large repository has thousands of folders to
-        // read. The order is restored by the sort below.
-        let into = std::sync::Mutex::new(Found::default());
-        walk_builder(&root).build_parallel().visit(&mut Collectors {
-            selection,
-            resolved_roots: &resolved_roots,
-            into: &into,
-        });
-        let walked = into.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if walked.met_errors {
-            return Err(first_walk_error(&root));
+        // On one thread: ignore's parallel walker saved 7 ms of 41 on the
+        // 1,300 folders of 100 MB of sources, and cost 0.9 ms of 1.8 (its
+        // threads) on 25 folders, where a re-run takes 15 ms in all. In
+        // name order, so that the first error met is the same on every run.
+        for entry in walk_builder(&root).sort_by_file_name(|a, b| a.cmp(b)).build() {
+            let entry = entry.map_err(|e| ExtractError::Walk {
+                path: root.clone(),
+                message: e.to_string(),
+            })?;
+            let Some(file_type) = entry.file_type() else {
+                continue;
+            };
+            let path = entry.path();
+            let relative = relative_to(path, &selection.base);
+            if file_type.is_symlink() {
+                not_followed.extend(unfollowed_link(path, relative, &resolved_roots, selection));
+            } else if file_type.is_file() {
+                let Some(dialect) = Dialect::of(path) else {
+                    continue;
+                };
+                if selection.include.is_match(&relative) && !selection.exclude.is_match(&relative) {
+                    files.push(SourceFile {
+                        relative,
+                        path: path.to_path_buf(),
+                        dialect,
+                    });
+                }
+            }
         }
-        files.extend(walked.files);
-        not_followed.extend(walked.not_followed);
     }
     files.sort();
     files.dedup_by(|a, b| a.relative == b.relative);
@@ -93,100 +108,6 @@ fn walk_builder(root: &Path) -> ignore::WalkBuilder {
         .require_git(false)
         .follow_links(false);
     builder
-}
-
-/// The error a walk of `root` in file-name order meets first. Which error
-/// the parallel walk meets first, and how it words it, depends on its
-/// threads; walked again in order (errors are rare), the report is the same
-/// on every run and as it always was.
-fn first_walk_error(root: &Path) -> ExtractError {
-    let walker = walk_builder(root).sort_by_file_name(|a, b| a.cmp(b)).build();
-    let message = walker
-        .filter_map(Result::err)
-        .map(|error| error.to_string())
-        .next()
-        // Gone between the two walks (a folder made readable, say): say so.
-        .unwrap_or_else(|| "a folder could not be read, and could be on a second try".to_string());
-    ExtractError::Walk {
-        path: root.to_path_buf(),
-        message,
-    }
-}
-
-/// What a walk found: the selected sources, the links that could hide code,
-/// and whether it met errors (see [`first_walk_error`]).
-#[derive(Default)]
-struct Found {
-    files: Vec<SourceFile>,
-    not_followed: Vec<NotAnalysable>,
-    met_errors: bool,
-}
-
-/// Makes one [`Collector`] for each thread of a parallel walk.
-struct Collectors<'s> {
-    selection: &'s SourceSelection,
-    resolved_roots: &'s [PathBuf],
-    into: &'s std::sync::Mutex<Found>,
-}
-
-impl<'s> ignore::ParallelVisitorBuilder<'s> for Collectors<'s> {
-    fn build(&mut self) -> Box<dyn ignore::ParallelVisitor + 's> {
-        Box::new(Collector {
-            selection: self.selection,
-            resolved_roots: self.resolved_roots,
-            found: Found::default(),
-            into: self.into,
-        })
-    }
-}
-
-/// One thread's share of a walk, added to the whole when the thread is done.
-struct Collector<'s> {
-    selection: &'s SourceSelection,
-    resolved_roots: &'s [PathBuf],
-    found: Found,
-    into: &'s std::sync::Mutex<Found>,
-}
-
-impl ignore::ParallelVisitor for Collector<'_> {
-    fn visit(&mut self, entry: Result<ignore::DirEntry, ignore::Error>) -> ignore::WalkState {
-        let entry = match entry {
-            Ok(entry) => entry,
-            Err(_) => {
-                self.found.met_errors = true;
-                return ignore::WalkState::Quit;
-            }
-        };
-        let Some(file_type) = entry.file_type() else {
-            return ignore::WalkState::Continue;
-        };
-        let path = entry.path();
-        let relative = relative_to(path, &self.selection.base);
-        if file_type.is_symlink() {
-            let link = unfollowed_link(path, relative, self.resolved_roots, self.selection);
-            self.found.not_followed.extend(link);
-        } else if file_type.is_file() {
-            if let Some(dialect) = Dialect::of(path) {
-                if self.selection.include.is_match(&relative) && !self.selection.exclude.is_match(&relative) {
-                    self.found.files.push(SourceFile {
-                        relative,
-                        path: path.to_path_buf(),
-                        dialect,
-                    });
-                }
-            }
-        }
-        ignore::WalkState::Continue
-    }
-}
-
-impl Drop for Collector<'_> {
-    fn drop(&mut self) {
-        let mut into = self.into.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        into.files.append(&mut self.found.files);
-        into.not_followed.append(&mut self.found.not_followed);
-        into.met_errors |= self.found.met_errors;
-    }
 }
 
 /// The report for the symbolic link at `path`, when not following it could
