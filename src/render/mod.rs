@@ -69,8 +69,8 @@ pub fn render_reusing(
     let parts = template_parts(template);
     let rows: Vec<Row> = audit.paths.par_iter().map(row).collect();
     let variables = context(audit, inventory, coverage, &rows);
-    let reuse = cache.and_then(|dir| reuse::Reuse::new(dir, &parts, &variables.seen()));
-    if let Some(document) = reuse.as_ref().and_then(reuse::Reuse::document) {
+    let mut reuse = cache.and_then(|dir| reuse::Reuse::new(dir, &parts, &variables.seen()));
+    if let Some(document) = reuse.as_mut().and_then(reuse::Reuse::document) {
         return Ok(document);
     }
     // On a large audit, compiling the template and converting the variables

@@ -27,38 +27,33 @@ struct Entry {
 pub(super) struct Reuse {
     folder: CacheFolder,
     key: String,
+    /// The entry found in the folder, whatever its key.
+    kept: Option<Entry>,
 }
 
 impl Reuse {
     /// The place of the document that `parts` of a template give for
     /// `variables`, in the cache folder at `dir`; `None` when the variables
     /// do not serialise field by field (then nothing is reused or kept).
-    pub(super) fn new(dir: &Path, parts: &[&str], variables: &impl Serialize) -> Option<Self> {
-        let mut hasher = Sha256::new();
-        cache_folder::hash_build(&mut hasher);
-        hasher.update(b"document\0");
-        hasher.update(parts.len().to_le_bytes());
-        for part in parts {
-            hasher.update(part.len().to_le_bytes());
-            hasher.update(part.as_bytes());
-        }
-        // Buffered: postcard writes each field apart, and hashing a few
-        // bytes at a time costs more than copying them.
-        let writer = std::io::BufWriter::with_capacity(64 * 1024, HashWriter(&mut hasher));
-        let mut writer = postcard::to_io(variables, writer).ok()?;
-        std::io::Write::flush(&mut writer).ok()?;
-        drop(writer);
+    /// The kept entry is read while the key is worked out.
+    pub(super) fn new(dir: &Path, parts: &[&str], variables: &(impl Serialize + Sync)) -> Option<Self> {
+        let folder = CacheFolder::new(dir);
+        let (key, kept) = rayon::join(
+            || key(parts, variables),
+            || postcard::from_bytes::<Entry>(&folder.read(ENTRY)?).ok(),
+        );
         Some(Reuse {
-            folder: CacheFolder::new(dir),
-            key: cache_folder::hex(&hasher.finalize()),
+            folder,
+            key: key?,
+            kept,
         })
     }
 
-    /// The document kept for this key, if it is the one kept.
-    pub(super) fn document(&self) -> Option<String> {
-        let bytes = self.folder.read(ENTRY)?;
-        let entry: Entry = postcard::from_bytes(&bytes).ok()?;
-        (entry.key == self.key).then_some(entry.document)
+    /// The document kept for this key, if it is the one kept (another one
+    /// is let go at once: on a large audit it is megabytes).
+    pub(super) fn document(&mut self) -> Option<String> {
+        let kept = self.kept.take()?;
+        (kept.key == self.key).then_some(kept.document)
     }
 
     /// Keeps `document` in place of the last one; failures only cost the
@@ -75,16 +70,71 @@ impl Reuse {
     }
 }
 
-/// Feeds what is written to a hasher.
-struct HashWriter<'h>(&'h mut Sha256);
+/// The key of the document that `parts` give for `variables`.
+fn key(parts: &[&str], variables: &impl Serialize) -> Option<String> {
+    let mut hasher = Sha256::new();
+    cache_folder::hash_build(&mut hasher);
+    hasher.update(b"document\0");
+    hasher.update(parts.len().to_le_bytes());
+    for part in parts {
+        hasher.update(part.len().to_le_bytes());
+        hasher.update(part.as_bytes());
+    }
+    let hasher = postcard::serialize_with_flavor(variables, Hashing::new(hasher)).ok()?;
+    Some(cache_folder::hex(&hasher.finalize()))
+}
 
-impl std::io::Write for HashWriter<'_> {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.update(bytes);
-        Ok(bytes.len())
+/// A postcard output that hashes what is written, a buffer at a time
+/// (postcard writes field by field, and hashing a few bytes at a time
+/// costs more than copying them).
+struct Hashing {
+    hasher: Sha256,
+    buffer: Box<[u8; 16 * 1024]>,
+    filled: usize,
+}
+
+impl Hashing {
+    fn new(hasher: Sha256) -> Self {
+        Hashing {
+            hasher,
+            buffer: Box::new([0; 16 * 1024]),
+            filled: 0,
+        }
     }
 
-    fn flush(&mut self) -> std::io::Result<()> {
+    fn flush(&mut self) {
+        self.hasher.update(&self.buffer[..self.filled]);
+        self.filled = 0;
+    }
+}
+
+impl postcard::ser_flavors::Flavor for Hashing {
+    type Output = Sha256;
+
+    fn try_push(&mut self, byte: u8) -> postcard::Result<()> {
+        if self.filled == self.buffer.len() {
+            self.flush();
+        }
+        self.buffer[self.filled] = byte;
+        self.filled += 1;
         Ok(())
+    }
+
+    fn try_extend(&mut self, bytes: &[u8]) -> postcard::Result<()> {
+        if bytes.len() > self.buffer.len() - self.filled {
+            self.flush();
+            if bytes.len() > self.buffer.len() {
+                self.hasher.update(bytes);
+                return Ok(());
+            }
+        }
+        self.buffer[self.filled..self.filled + bytes.len()].copy_from_slice(bytes);
+        self.filled += bytes.len();
+        Ok(())
+    }
+
+    fn finalize(mut self) -> postcard::Result<Sha256> {
+        self.flush();
+        Ok(self.hasher)
     }
 }
