@@ -147,9 +147,10 @@ fn main() {
         // Warm: the per-file result cache is filled once, then every file hits it.
         let cache = corpus.root.join(".tenant-audit/cache");
         let _ = std::fs::remove_dir_all(&cache);
-        extract::scan_cached(&inventory.selection, &inventory.rules, Some(&cache)).expect("fills the cache");
+        extract::scan_cached(&inventory.selection, &inventory.rules, Some(&cache), &|_| {}).expect("fills the cache");
         let (warm, _) = best_of(runs, || {
-            extract::scan_cached(&inventory.selection, &inventory.rules, Some(&cache)).expect("readable corpus")
+            extract::scan_cached(&inventory.selection, &inventory.rules, Some(&cache), &|_| {})
+                .expect("readable corpus")
         });
 
         // As a user runs it: a new process, queries compiled, no result cache.

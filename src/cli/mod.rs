@@ -36,6 +36,9 @@ pub const CACHE_DIR: &str = ".tenant-audit/cache";
 /// library chooses no allocator; the binary does, and tunes it per stage.
 #[derive(Clone, Copy, Default)]
 pub struct Hooks {
+    /// Called with the number of source files of the working tree once
+    /// they are listed, before they are read.
+    pub listed: Option<fn(usize)>,
     /// Called once a command has scanned all it scans (`diff`: both
     /// revisions), before its document or report is made.
     pub scanned: Option<fn()>,
@@ -256,12 +259,23 @@ impl Session<'_> {
     /// files in git, else the folders.
     fn scan(&self, for_people: bool) -> Result<ScanResult> {
         let progress = Progress::start("scanning sources", for_people && !self.cli.quiet);
-        let scanned =
-            gitdiff::scan_working_tree(&self.inventory, self.workspace.as_ref(), self.cache_dir().as_deref())?;
+        let scanned = gitdiff::scan_working_tree(
+            &self.inventory,
+            self.workspace.as_ref(),
+            self.cache_dir().as_deref(),
+            &|files| self.listed(files),
+        )?;
         progress.finish();
         self.scanned();
         self.note_untracked(&scanned.untracked);
         Ok(scanned.scan)
+    }
+
+    /// Tells the binary how many source files the working tree has.
+    fn listed(&self, files: usize) {
+        if let Some(listed) = self.hooks.listed {
+            listed(files);
+        }
     }
 
     /// Tells the binary that scanning is over.
@@ -335,7 +349,9 @@ impl Session<'_> {
             "comparing with the base revision",
             !format.is_machine() && !self.cli.quiet,
         );
-        let scanned = gitdiff::scan_working_tree(inventory, Some(workspace), self.cache_dir().as_deref())?;
+        let scanned = gitdiff::scan_working_tree(inventory, Some(workspace), self.cache_dir().as_deref(), &|files| {
+            self.listed(files)
+        })?;
         self.note_untracked(&scanned.untracked);
         let head = inventory::merge(scanned.scan, inventory);
         let base_audit = gitdiff::audit_revision(workspace, &revision, inventory)

@@ -143,7 +143,7 @@ pub fn scan(selection: &SourceSelection) -> Result<Extraction, ExtractError> {
 /// analysed (syntax errors, too large, too slow, nested too deeply, not
 /// UTF-8) and a symbolic link not followed are reported in `not_analysable`.
 pub fn scan_with(selection: &SourceSelection, rules: &ExtractRules) -> Result<Extraction, ExtractError> {
-    scan_cached(selection, rules, None)
+    scan_cached(selection, rules, None, &|_| {})
 }
 
 /// What reading one file came to.
@@ -155,17 +155,19 @@ enum Outcome {
     Failed(ReadFailure),
 }
 
-/// [`scan_with`], reusing and refreshing per-file results in `cache_dir`.
+/// [`scan_with`], reusing and refreshing per-file results in `cache_dir`,
+/// and telling `listed` how many files it will read once it has listed them.
 /// Files are read and extracted in parallel; the result is the same, byte for
 /// byte, whatever the number of threads.
 pub fn scan_cached(
     selection: &SourceSelection,
     rules: &ExtractRules,
     cache_dir: Option<&std::path::Path>,
+    listed: &dyn Fn(usize),
 ) -> Result<Extraction, ExtractError> {
     use rayon::prelude::*;
     // The last run's results are read while the sources are listed.
-    let (listed, cache) = rayon::join(
+    let (listed_files, cache) = rayon::join(
         || files::select_reporting(selection),
         || {
             let cache = cache_dir.map(|dir| result_cache::ResultCache::open(dir, rules));
@@ -180,7 +182,8 @@ pub fn scan_cached(
             cache
         },
     );
-    let (files, not_followed) = listed?;
+    let (files, not_followed) = listed_files?;
+    listed(files.len());
     let cache_ref = cache.as_ref();
     if files.is_empty() && not_followed.is_empty() {
         return Err(ExtractError::NoSources {

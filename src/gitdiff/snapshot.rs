@@ -99,6 +99,7 @@ pub fn scan_working_tree(
     inventory: &Inventory,
     workspace: Option<&Workspace>,
     cache: Option<&Path>,
+    listed: &dyn Fn(usize),
 ) -> Result<WorkingTreeScan, SnapshotError> {
     let tracked = match workspace {
         Some(workspace) => workspace.tracked_files()?,
@@ -106,7 +107,7 @@ pub fn scan_working_tree(
     };
     let (Some(workspace), false) = (workspace, tracked.is_empty()) else {
         // Outside git, or a repository that tracks nothing here yet (a fresh `git init`).
-        let extraction = extract::scan_cached(&inventory.selection, &inventory.rules, cache)?;
+        let extraction = extract::scan_cached(&inventory.selection, &inventory.rules, cache, listed)?;
         return Ok(WorkingTreeScan {
             scan: scope::decide_all(extraction, &inventory.taxonomy),
             origin: SourceOrigin::Folder,
@@ -153,7 +154,7 @@ pub fn scan_working_tree(
     }
     let mut selection = inventory.selection.clone();
     selection.include = include.build().unwrap_or_else(|_| globset::GlobSet::empty());
-    let extraction = extract::scan_cached(&selection, &inventory.rules, cache)?;
+    let extraction = extract::scan_cached(&selection, &inventory.rules, cache, listed)?;
     let untracked = workspace
         .untracked_files()?
         .into_iter()
