@@ -1,11 +1,13 @@
 //! Throughput of the scan and wall time of a full `check` on generated
 //! backends of 2, 20 and 100 MB, beside the I/O floor (reading the same files,
 //! as `cat` would), and a warm scan whose per-file results come from the
-//! cache. The `check` is timed twice: in this process (the library calls,
-//! queries already compiled), and as a user runs it, a fresh `tenant-audit
-//! check --no-cache` process, whose peak memory is reported too. Run with
-//! `cargo bench --bench scan` (sizes in MB may be given: `cargo bench --bench
-//! scan -- 2 20`). Corpora are generated, seeded, under `target/bench-corpus/`.
+//! cache. The `check` is timed in this process (the library calls, queries
+//! already compiled), and as a user runs it, a fresh `tenant-audit check`
+//! process: cold (`--no-cache`, whose peak memory is reported too), first run
+//! (the cache empty, filled as it goes), and re-run (nothing changed since).
+//! Run with `cargo bench --bench scan` (sizes in MB may be given: `cargo
+//! bench --bench scan -- 2 20`). Corpora are generated, seeded, under
+//! `target/bench-corpus/`.
 
 mod corpus;
 
@@ -80,10 +82,12 @@ fn peak_mib(folder: &Path) -> Option<f64> {
     Some(kilobytes / 1024.0)
 }
 
-/// A fresh `tenant-audit check --no-cache` in `folder`, as a user runs it.
-fn run_cli_check(folder: &Path) {
+/// A fresh `tenant-audit check` in `folder`, as a user runs it, with
+/// `options` (`--no-cache`, say).
+fn run_cli_check(folder: &Path, options: &[&str]) {
     let status = Command::new(env!("CARGO_BIN_EXE_tenant-audit"))
-        .args(["--quiet", "check", "--no-cache"])
+        .args(["--quiet", "check"])
+        .args(options)
         .current_dir(folder)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -109,7 +113,7 @@ fn main() {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!("tenant-audit scan benchmark ({threads} hardware threads)");
     println!(
-        "{:>6} {:>7} {:>10} {:>11} {:>9} {:>7} {:>12} {:>12} {:>16} {:>10}",
+        "{:>6} {:>7} {:>10} {:>11} {:>9} {:>7} {:>12} {:>12} {:>16} {:>10} {:>14} {:>12}",
         "size",
         "files",
         "cat (ms)",
@@ -119,7 +123,9 @@ fn main() {
         "check (ms)",
         "warm (ms)",
         "process (ms)",
-        "peak (MiB)"
+        "peak (MiB)",
+        "first run (ms)",
+        "re-run (ms)"
     );
     for size in sizes {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("target/bench-corpus/{size}mb"));
@@ -154,12 +160,18 @@ fn main() {
         });
 
         // As a user runs it: a new process, queries compiled, no result cache.
-        let (process, _) = best_of(runs, || run_cli_check(&corpus.root));
+        let (process, _) = best_of(runs, || run_cli_check(&corpus.root, &["--no-cache"]));
         let peak = peak_mib(&corpus.root).map_or_else(|| "n/a".to_string(), |mib| format!("{mib:.0}"));
+        // With the cache: the first run fills it, a re-run finds everything.
+        let (first_run, _) = best_of(runs, || {
+            let _ = std::fs::remove_dir_all(&cache);
+            run_cli_check(&corpus.root, &[]);
+        });
+        let (re_run, _) = best_of(runs.max(10), || run_cli_check(&corpus.root, &[]));
 
         let mb = corpus.bytes as f64 / (1024.0 * 1024.0);
         println!(
-            "{:>4}MB {:>7} {:>10.1} {:>11.1} {:>9.0} {:>7.1} {:>12.1} {:>12.1} {:>16.1} {:>10}",
+            "{:>4}MB {:>7} {:>10.1} {:>11.1} {:>9.0} {:>7.1} {:>12.1} {:>12.1} {:>16.1} {:>10} {:>14.1} {:>12.1}",
             size,
             corpus.files,
             cat.as_secs_f64() * 1000.0,
@@ -170,6 +182,8 @@ fn main() {
             warm.as_secs_f64() * 1000.0,
             process.as_secs_f64() * 1000.0,
             peak,
+            first_run.as_secs_f64() * 1000.0,
+            re_run.as_secs_f64() * 1000.0,
         );
     }
 }
