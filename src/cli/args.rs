@@ -19,8 +19,9 @@ pub struct Cli {
     #[arg(long, short, global = true)]
     pub quiet: bool,
 
-    /// Neither read nor write the per-file result cache
-    /// (`.tenant-audit/cache` beside the inventory; safe to delete).
+    /// Neither read nor write the cache of the last run's per-file results
+    /// and document (`.tenant-audit/cache` beside the inventory; safe to
+    /// delete).
     #[arg(long, global = true)]
     pub no_cache: bool,
 
