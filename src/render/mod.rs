@@ -275,6 +275,14 @@ fn context_error(error: tera::Error) -> RenderError {
 fn compile(parts: &[&str]) -> Result<tera::Tera, RenderError> {
     let mut tera = tera::Tera::default();
     tera.register_filter("cell", cell_filter);
+    // The document depends on the code and the inventory only: the same on
+    // every machine, and reusable while they are unchanged (`reuse.rs`).
+    tera.register_function("get_env", |_: &HashMap<String, tera::Value>| {
+        Err(tera::Error::msg(
+            "get_env is not available: the document may depend only on the code and the inventory, so \
+             that CI renders what you render",
+        ))
+    });
     let named = parts.iter().enumerate().map(|(at, part)| (part_name(at), *part));
     tera.add_raw_templates(named).map_err(|e| RenderError {
         message: format!("the template does not compile: {}", chain(&e)),
@@ -935,6 +943,13 @@ mod tests {
         );
         assert_eq!(module_of("examples/logwell/src/index.ts", &roots), "src");
         assert_eq!(module_of("other/x.ts", &roots), "other");
+    }
+
+    #[test]
+    fn a_template_cannot_read_the_environment() {
+        let (inventory, audit) = example_audit();
+        let error = render(&audit, &inventory, Some("{{ get_env(name=\"HOME\") }}\n")).unwrap_err();
+        assert!(error.to_string().contains("get_env is not available"), "{error}");
     }
 
     #[test]
