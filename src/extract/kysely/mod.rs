@@ -700,6 +700,25 @@ mod tests {
         for method in BUILDER_METHODS {
             assert!(Operation::from_builder(method).is_some(), "{method}");
         }
+        // And every operation has its method among them: the match below
+        // stops compiling when an operation is added, until it is listed.
+        let after = |operation| match operation {
+            Operation::Select => Some(Operation::Insert),
+            Operation::Insert => Some(Operation::Replace),
+            Operation::Replace => Some(Operation::Update),
+            Operation::Update => Some(Operation::Delete),
+            Operation::Delete => Some(Operation::Merge),
+            Operation::Merge => None,
+        };
+        let every = std::iter::successors(Some(Operation::Select), |operation| after(*operation));
+        for operation in every {
+            assert!(
+                BUILDER_METHODS
+                    .iter()
+                    .any(|method| Operation::from_builder(method) == Some(operation)),
+                "{operation:?} has no builder method in BUILDER_METHODS"
+            );
+        }
         for other in ["select", "with", "selectfrom", "SelectFrom", "execute", ""] {
             assert!(Operation::from_builder(other).is_none(), "{other}");
         }
