@@ -92,3 +92,41 @@ fn no_cache_writes_no_cache() {
     assert!(!dir.path().join(".tenant-audit").exists());
     assert!(cold.contains("\"paths\""));
 }
+
+/// A cache is trusted to hold what this tool computed here; one committed
+/// to the repository (forced past its `.gitignore`) could hide paths, so it
+/// is neither read nor written, and the run says so.
+#[test]
+fn a_cache_that_git_tracks_is_not_used() {
+    let dir = project();
+    let cold = scan_in(dir.path(), &["--no-cache"]);
+    scan_in(dir.path(), &[]);
+    let pack = dir.path().join(".tenant-audit/cache/results.pack");
+    assert!(pack.exists());
+
+    let repo = git2::Repository::init(dir.path()).expect("git init");
+    let mut index = repo.index().expect("the index");
+    index
+        .add_all(["src", "inventory.yaml"], git2::IndexAddOption::DEFAULT, None)
+        .expect("stage the sources");
+    index
+        .add_path(Path::new(".tenant-audit/cache/results.pack"))
+        .expect("force the cache in");
+    index.write().expect("write the index");
+    std::fs::remove_file(&pack).unwrap();
+
+    let output = Command::cargo_bin("tenant-audit")
+        .expect("the binary")
+        .current_dir(dir.path())
+        .args(["scan", "--format", "json"])
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(String::from_utf8(output.stdout).unwrap(), cold);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("git tracks files in .tenant-audit/cache, so the cache is not used"),
+        "{stderr}"
+    );
+    assert!(!pack.exists(), "the tracked cache was written");
+}

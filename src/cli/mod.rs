@@ -29,7 +29,8 @@ use progress::Progress;
 use std::io::Write;
 use style::Palette;
 
-/// The per-file result cache, relative to the inventory's folder.
+/// The cache of the last run's per-file results and document, relative to
+/// the inventory's folder.
 pub const CACHE_DIR: &str = ".tenant-audit/cache";
 
 /// What the binary does at points of a run that only the library sees: the
@@ -42,6 +43,28 @@ pub struct Hooks {
     /// Called once a command has scanned all it scans (`diff`: both
     /// revisions), before its document or report is made.
     pub scanned: Option<fn()>,
+}
+
+/// The cache folder beside the inventory, unless `--no-cache`, or unless git
+/// tracks files in it: the cache is trusted to hold what this tool computed
+/// on this machine, and one that came with the repository (forced in past
+/// its `.gitignore`) could hide paths from the check.
+fn cache_folder(cli: &Cli, inventory: &Inventory, workspace: Option<&Workspace>) -> Result<Option<std::path::PathBuf>> {
+    if cli.no_cache {
+        return Ok(None);
+    }
+    if let Some(workspace) = workspace {
+        if workspace.tracks_under(CACHE_DIR)? {
+            if !cli.quiet {
+                eprintln!(
+                    "note: git tracks files in {CACHE_DIR}, so the cache is not used: a cache that comes with the \
+                     repository could hide paths; `git rm -r --cached {CACHE_DIR}` to stop tracking it"
+                );
+            }
+            return Ok(None);
+        }
+    }
+    Ok(Some(inventory.base.join(CACHE_DIR)))
 }
 
 /// Parses the process arguments, runs, and returns the exit code.
@@ -72,6 +95,8 @@ struct Session<'a> {
     workspace: Option<Workspace>,
     today: jiff::civil::Date,
     hooks: Hooks,
+    /// The cache folder, unless `--no-cache` or git tracks files in it.
+    cache: Option<std::path::PathBuf>,
 }
 
 /// Runs one command; `Ok` carries the exit code.
@@ -101,12 +126,14 @@ pub fn run_with(cli: &Cli, hooks: Hooks) -> Result<i32> {
             None
         }
     };
+    let cache = cache_folder(cli, &inventory, workspace.as_ref())?;
     let session = Session {
         cli,
         inventory,
         workspace,
         today: cli.today.unwrap_or_else(today_utc),
         hooks,
+        cache,
     };
     session.run()
 }
@@ -285,9 +312,9 @@ impl Session<'_> {
         }
     }
 
-    /// Where per-file extraction results are cached, unless `--no-cache`.
+    /// Where the last run's results and document are kept (see [`cache_folder`]).
     fn cache_dir(&self) -> Option<std::path::PathBuf> {
-        (!self.cli.no_cache).then(|| self.inventory.base.join(CACHE_DIR))
+        self.cache.clone()
     }
 
     /// Says on stderr which sources the scan of the git index left out, so

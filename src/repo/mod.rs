@@ -153,6 +153,17 @@ impl Workspace {
         Ok(files.into_iter().collect())
     }
 
+    /// Whether the index holds any file under `folder` (relative to the
+    /// inventory's folder, `/`-separated).
+    pub fn tracks_under(&self, folder: &str) -> Result<bool, RepoError> {
+        let index = self.repo.index().map_err(|e| RepoError::Index {
+            path: self.workdir.clone(),
+            message: e.message().to_string(),
+        })?;
+        let under = format!("{}{}/", self.prefix, folder.trim_end_matches('/'));
+        Ok(index.iter().any(|entry| entry.path.starts_with(under.as_bytes())))
+    }
+
     /// Files under the inventory's folder that git does not track and does
     /// not ignore, relative to that folder: sources that a scan of the index
     /// leaves out until someone runs `git add`.
