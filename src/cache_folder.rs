@@ -13,6 +13,13 @@ use std::path::{Path, PathBuf};
 /// Bytes of a seal: the SHA-256 that starts a sealed entry.
 pub const SEAL: usize = 32;
 
+/// What the name of an entry being written starts with.
+const PARTIAL: &str = ".partial-";
+
+/// How old an entry being written must be to count as abandoned: a run
+/// killed while writing leaves it behind, and another run may be writing one.
+const ABANDONED_AFTER: std::time::Duration = std::time::Duration::from_secs(600);
+
 /// A cache folder (created on the first write).
 pub struct CacheFolder {
     dir: PathBuf,
@@ -52,12 +59,14 @@ impl CacheFolder {
             std::fs::create_dir_all(&self.dir)?;
             std::fs::write(ignore, "# tenant-audit's cache: safe to delete\n*\n")?;
         }
-        tempfile::NamedTempFile::new_in(&self.dir)
+        tempfile::Builder::new().prefix(PARTIAL).tempfile_in(&self.dir)
     }
 
-    /// Makes `written` entry `name`, in place of any entry of that name.
+    /// Makes `written` entry `name`, in place of any entry of that name, and
+    /// removes entries whose writing was abandoned.
     pub fn keep(&self, written: tempfile::NamedTempFile, name: &str) -> std::io::Result<()> {
         written.persist(self.dir.join(name)).map_err(|e| e.error)?;
+        self.remove(|name, age| name.starts_with(PARTIAL) && age.is_some_and(|age| age > ABANDONED_AFTER));
         Ok(())
     }
 
@@ -66,13 +75,21 @@ impl CacheFolder {
         std::fs::read(self.dir.join(name)).ok()
     }
 
-    /// Removes the entries `is_stale` picks by name; best effort.
-    pub fn remove(&self, is_stale: impl Fn(&str) -> bool) {
+    /// Removes the entries `is_stale` picks by name and age (time since
+    /// last written, when known); best effort.
+    pub fn remove(&self, is_stale: impl Fn(&str, Option<std::time::Duration>) -> bool) {
         let Ok(entries) = std::fs::read_dir(&self.dir) else {
             return;
         };
         for entry in entries.flatten() {
-            if entry.file_name().to_str().is_some_and(&is_stale) {
+            let Some(name) = entry.file_name().to_str().map(str::to_string) else {
+                continue;
+            };
+            let age = || {
+                let modified = entry.metadata().ok()?.modified().ok()?;
+                std::time::SystemTime::now().duration_since(modified).ok()
+            };
+            if is_stale(&name, age()) {
                 let _ = std::fs::remove_file(entry.path());
             }
         }
@@ -141,5 +158,26 @@ mod tests {
             std::fs::write(&path, damaged).unwrap();
             assert_eq!(folder.read("a"), None, "{damaged:?} was trusted");
         }
+    }
+
+    /// A run killed while writing an entry leaves it behind; the next entry
+    /// kept removes it once it is old enough not to be another run's.
+    #[test]
+    fn entries_whose_writing_was_abandoned_are_removed_when_old() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let folder = CacheFolder::new(dir.path());
+        let abandoned = folder.new_entry().unwrap().into_temp_path().keep().unwrap();
+        let writing = folder.new_entry().unwrap().into_temp_path().keep().unwrap();
+        let an_hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        std::fs::File::options()
+            .write(true)
+            .open(&abandoned)
+            .unwrap()
+            .set_modified(an_hour_ago)
+            .unwrap();
+        folder.write("a", b"contents").unwrap();
+        assert!(!abandoned.exists(), "an abandoned entry is left");
+        assert!(writing.exists(), "an entry still being written is removed");
+        assert_eq!(folder.read("a").as_deref(), Some(&b"contents"[..]));
     }
 }
