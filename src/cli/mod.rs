@@ -191,14 +191,7 @@ impl Session<'_> {
             }
             Command::Generate { document } => {
                 let audit = inventory::merge(self.scan(true)?, inventory);
-                let coverage = self.coverage(&audit)?;
-                let rendered = document::render(
-                    &audit,
-                    inventory,
-                    coverage.as_ref(),
-                    document,
-                    self.cache_dir().as_deref(),
-                )?;
+                let (_, rendered) = self.render(&audit, document)?;
                 document::write(&rendered)?;
                 let open = audit
                     .findings
@@ -228,14 +221,7 @@ impl Session<'_> {
                 require_coverage,
             } => {
                 let mut audit = inventory::merge(self.scan(!format.is_machine())?, inventory);
-                let coverage = self.coverage(&audit)?;
-                let rendered = document::render(
-                    &audit,
-                    inventory,
-                    coverage.as_ref(),
-                    document,
-                    self.cache_dir().as_deref(),
-                )?;
+                let (coverage, rendered) = self.render(&audit, document)?;
                 // The reports below read the paths, not the merge's findings: no need for a copy.
                 let mut findings = std::mem::take(&mut audit.findings);
                 if let Some(sources) = &inventory.schema {
@@ -286,12 +272,10 @@ impl Session<'_> {
     /// files in git, else the folders.
     fn scan(&self, for_people: bool) -> Result<ScanResult> {
         let progress = Progress::start("scanning sources", for_people && !self.cli.quiet);
-        let scanned = gitdiff::scan_working_tree(
-            &self.inventory,
-            self.workspace.as_ref(),
-            self.cache_dir().as_deref(),
-            &|files| self.listed(files),
-        )?;
+        let scanned =
+            gitdiff::scan_working_tree(&self.inventory, self.workspace.as_ref(), self.cache_dir(), &|files| {
+                self.listed(files)
+            })?;
         progress.finish();
         self.scanned();
         self.note_untracked(&scanned.untracked);
@@ -313,8 +297,16 @@ impl Session<'_> {
     }
 
     /// Where the last run's results and document are kept (see [`cache_folder`]).
-    fn cache_dir(&self) -> Option<std::path::PathBuf> {
-        self.cache.clone()
+    fn cache_dir(&self) -> Option<&std::path::Path> {
+        self.cache.as_deref()
+    }
+
+    /// The coverage matrix, when the inventory declares areas, and the
+    /// document `args` ask for, with it.
+    fn render(&self, audit: &Audit, args: &DocumentArgs) -> Result<(Option<CoverageMatrix>, document::Rendered)> {
+        let coverage = self.coverage(audit)?;
+        let rendered = document::render(audit, &self.inventory, coverage.as_ref(), args, self.cache_dir())?;
+        Ok((coverage, rendered))
     }
 
     /// Says on stderr which sources the scan of the git index left out, so
@@ -376,7 +368,7 @@ impl Session<'_> {
             "comparing with the base revision",
             !format.is_machine() && !self.cli.quiet,
         );
-        let scanned = gitdiff::scan_working_tree(inventory, Some(workspace), self.cache_dir().as_deref(), &|files| {
+        let scanned = gitdiff::scan_working_tree(inventory, Some(workspace), self.cache_dir(), &|files| {
             self.listed(files)
         })?;
         self.note_untracked(&scanned.untracked);
