@@ -523,10 +523,31 @@ pub fn compile_all_queries() -> Result<(), String> {
     Ok(())
 }
 
+/// Every TypeScript file of the bundled example and the test fixtures, with
+/// its path relative to the repository, dialect and bytes: what the unit
+/// tests that hold the scan to a reference run over.
+#[cfg(test)]
+pub(crate) fn example_and_fixture_files() -> Vec<(String, Dialect, Vec<u8>)> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut stack = vec![root.join("examples"), root.join("tests/fixtures")];
+    let mut found = Vec::new();
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if let Some(dialect) = Dialect::of(&path) {
+                let relative = path.strip_prefix(root).unwrap().display().to_string();
+                found.push((relative, dialect, std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::Path;
 
     /// What the extractors find when the path query runs over the whole
     /// tree, every node offered to every extractor: the reference the
@@ -560,25 +581,10 @@ mod tests {
 
     #[test]
     fn querying_around_the_prefilter_hits_finds_what_querying_everywhere_finds() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut stack = vec![root.join("examples"), root.join("tests/fixtures")];
         let (mut files, mut paths) = (0, 0);
-        while let Some(dir) = stack.pop() {
-            for entry in std::fs::read_dir(&dir).unwrap().flatten() {
-                let path = entry.path();
-                if path.is_dir() {
-                    stack.push(path);
-                } else if let Some(dialect) = Dialect::of(&path) {
-                    let source = std::fs::read(&path).unwrap();
-                    paths += assert_hits_find_everything(
-                        &source,
-                        dialect,
-                        &ExtractRules::default(),
-                        &path.display().to_string(),
-                    );
-                    files += 1;
-                }
-            }
+        for (name, dialect, source) in example_and_fixture_files() {
+            paths += assert_hits_find_everything(&source, dialect, &ExtractRules::default(), &name);
+            files += 1;
         }
         assert!(
             files > 30 && paths > 100,

@@ -243,23 +243,13 @@ mod tests {
 
     /// Every file of the example and the fixtures, as the scan extracts it.
     fn extractions() -> Vec<(String, Dialect, Vec<u8>, FileExtraction)> {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut stack = vec![root.join("examples"), root.join("tests/fixtures")];
-        let mut found = Vec::new();
-        while let Some(dir) = stack.pop() {
-            for entry in std::fs::read_dir(&dir).unwrap().flatten() {
-                let path = entry.path();
-                if path.is_dir() {
-                    stack.push(path);
-                } else if let Some(dialect) = Dialect::of(&path) {
-                    let source = std::fs::read(&path).unwrap();
-                    let file = path.strip_prefix(root).unwrap().display().to_string();
-                    let extraction = super::super::extract_file(&source, &file, dialect, &ExtractRules::default());
-                    found.push((file, dialect, source, extraction));
-                }
-            }
-        }
-        found
+        super::super::example_and_fixture_files()
+            .into_iter()
+            .map(|(file, dialect, source)| {
+                let extraction = super::super::extract_file(&source, &file, dialect, &ExtractRules::default());
+                (file, dialect, source, extraction)
+            })
+            .collect()
     }
 
     fn open(dir: &Path) -> ResultCache {
