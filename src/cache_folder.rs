@@ -3,8 +3,8 @@
 //! rendered document (`render`). Each entry is one file, written atomically
 //! and sealed with a SHA-256 of its contents (the per-file results, one
 //! seal per file's result), so a torn, corrupt or hand-edited entry is
-//! ignored, never trusted. The folder holds a
-//! `.gitignore` of its own and is safe to delete at any time.
+//! ignored, never trusted. The folder holds a `.gitignore` of its own and is
+//! safe to delete at any time.
 
 use sha2::{Digest, Sha256};
 use std::io::Write;
@@ -45,7 +45,7 @@ impl CacheFolder {
     /// at once or not at all.
     pub fn write(&self, name: &str, contents: &[u8]) -> std::io::Result<()> {
         let mut temp = self.new_entry()?;
-        temp.write_all(&Sha256::digest(contents))?;
+        temp.write_all(&seal(contents))?;
         temp.write_all(contents)?;
         self.keep(temp, name)
     }
