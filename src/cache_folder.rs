@@ -101,12 +101,15 @@ pub fn seal(bytes: &[u8]) -> [u8; SEAL] {
     Sha256::digest(bytes).into()
 }
 
-/// Feeds what tells this build of the tool from others to `hasher`: its
-/// version, and the running executable's size and modification time (two
-/// builds of one version may extract or render differently).
+/// Feeds what tells this build of the tool from others to `hasher` (two
+/// builds of one version may extract or render differently): its version,
+/// the id `build.rs` made from the sources it was built from, and the
+/// running executable's size and modification time (which also tell apart
+/// builds of one source with other dependencies' code or other settings).
 pub fn hash_build(hasher: &mut Sha256) {
     hasher.update(env!("CARGO_PKG_VERSION").as_bytes());
     hasher.update(b"\0");
+    hasher.update(env!("TENANT_AUDIT_SOURCE_ID").as_bytes());
     if let Some(build) = std::env::current_exe().ok().and_then(|exe| std::fs::metadata(exe).ok()) {
         hasher.update(build.len().to_le_bytes());
         if let Ok(modified) = build.modified() {
@@ -126,6 +129,11 @@ pub fn hex(digest: &[u8]) -> String {
     }
     text
 }
+
+#[cfg(test)]
+#[allow(dead_code)] // its `main`
+#[path = "../build.rs"]
+mod build_script;
 
 #[cfg(test)]
 mod tests {
@@ -179,5 +187,48 @@ mod tests {
         assert!(!abandoned.exists(), "an abandoned entry is left");
         assert!(writing.exists(), "an entry still being written is removed");
         assert_eq!(folder.read("a").as_deref(), Some(&b"contents"[..]));
+    }
+
+    #[test]
+    fn the_build_is_told_apart_by_the_sources_it_was_built_from() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let id = |root: &Path| super::build_script::source_id(root, super::build_script::SOURCES).unwrap();
+        // This very build's id is that of the sources in the package now.
+        assert_eq!(env!("TENANT_AUDIT_SOURCE_ID"), id(root));
+
+        let dir = tempfile::TempDir::new().unwrap();
+        let tree = dir.path();
+        std::fs::create_dir_all(tree.join("src/extract")).unwrap();
+        std::fs::write(tree.join("Cargo.toml"), "[package]\n").unwrap();
+        std::fs::write(tree.join("src/main.rs"), "fn main() {}\n").unwrap();
+        std::fs::write(tree.join("src/extract/query.scm"), "(call_expression)\n").unwrap();
+        let first = id(tree);
+        assert_eq!(first.len(), 32);
+        assert_eq!(first, id(tree), "the same sources make the same id");
+
+        type Change = (&'static str, fn(&Path));
+        let changes: [Change; 4] = [
+            ("one byte of a file", |t| {
+                std::fs::write(t.join("src/main.rs"), "fn main() {}\r").unwrap()
+            }),
+            ("a file renamed", |t| {
+                std::fs::rename(t.join("src/extract/query.scm"), t.join("src/extract/queries.scm")).unwrap()
+            }),
+            ("a file added", |t| std::fs::write(t.join("src/lib.rs"), "").unwrap()),
+            ("a template added", |t| {
+                std::fs::create_dir_all(t.join("templates")).unwrap();
+                std::fs::write(t.join("templates/doc.md.tera"), "").unwrap()
+            }),
+        ];
+        let mut seen = vec![first];
+        for (what, change) in changes {
+            change(tree);
+            let now = id(tree);
+            assert!(!seen.contains(&now), "{what} left the id as it was");
+            seen.push(now);
+        }
+        // An editor's swap file is not a source.
+        std::fs::write(tree.join("src/.main.rs.swp"), "x").unwrap();
+        assert_eq!(id(tree), *seen.last().unwrap());
     }
 }
