@@ -99,26 +99,71 @@ fn builder_call<'t>(call: Node<'t>, source: &[u8]) -> Option<Builder<'t>> {
 /// Functions declared in the file (`function f(...)`, `const f = (...) =>`)
 /// whose result is one expression: the candidates for scoping helpers.
 fn local_helpers(root: Node, source: &[u8]) -> Vec<Helper> {
-    // A function is written with `function` or `=>`, so text with neither
-    // holds none (unless it has errors: the parser may have made up a missing
-    // token). Not looking into such nodes spares most of the tree.
-    static FUNCTION_TOKENS: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| AhoCorasick::new(["function", "=>"]).ok());
-    let may_hold_function = |node: Node| {
-        node.has_error()
-            || FUNCTION_TOKENS
-                .as_ref()
-                .is_none_or(|tokens| tokens.is_match(source.get(node.byte_range()).unwrap_or_default()))
-    };
-    let declarations = syntax::named_nodes(root, may_hold_function, |node| {
-        matches!(node.kind_name(), "function_declaration" | "variable_declarator")
-    });
-    let mut helpers: Vec<Helper> = declarations
+    let mut helpers: Vec<Helper> = helper_declarations(root, source)
         .into_iter()
         .filter_map(|node| helper(node, source))
         .collect();
     // Stable: helpers of the same name stay in walk order.
     helpers.sort_by(|a, b| a.name.cmp(&b.name));
     helpers
+}
+
+/// `function` and `=>`: a function is written with one of them.
+static FUNCTION_TOKENS: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| AhoCorasick::new(["function", "=>"]).ok());
+
+/// The `function_declaration`s, and the `variable_declarator`s whose value
+/// is a function, that may declare a helper, in the order of
+/// [`syntax::named_nodes`]. Found from the tokens that write them
+/// ([`declarations_at_tokens`]), which spares the walk over the whole tree
+/// (in a file of queries, most of it holds an `=>` somewhere); in a tree
+/// with errors, where the parser may have made a token up, by the walk.
+fn helper_declarations<'t>(root: Node<'t>, source: &[u8]) -> Vec<Node<'t>> {
+    match FUNCTION_TOKENS.as_ref() {
+        Some(tokens) if !root.has_error() => declarations_at_tokens(root, source, tokens),
+        _ => declarations_by_walk(root, source),
+    }
+}
+
+/// [`helper_declarations`] from each `function` or `=>` token in the text:
+/// the declaration it is a keyword of, or the declarator whose value is the
+/// function it is a keyword of. The rest (the word in a string, a comment,
+/// a name) is no keyword of a function and is passed over.
+fn declarations_at_tokens<'t>(root: Node<'t>, source: &[u8], tokens: &AhoCorasick) -> Vec<Node<'t>> {
+    let mut declarations = Vec::new();
+    for token in tokens.find_iter(source) {
+        let Some(keyword) = root.descendant_for_byte_range(token.start(), token.end()) else {
+            continue;
+        };
+        if keyword.byte_range() != token.range() || keyword.kind_name().as_bytes() != &source[token.range()] {
+            continue;
+        }
+        let Some(function) = keyword.parent() else { continue };
+        let declaration = match function.kind_name() {
+            "function_declaration" => Some(function),
+            "arrow_function" | "function_expression" | "function" => function
+                .parent()
+                .filter(|declarator| declarator.kind_name() == "variable_declarator"),
+            _ => None,
+        };
+        declarations.extend(declaration);
+    }
+    // The walk's order: each node before those inside it, and later ones first.
+    declarations.sort_by_key(|node| (std::cmp::Reverse(node.end_byte()), node.start_byte()));
+    declarations
+}
+
+/// [`helper_declarations`] by a walk that looks into a node only when its
+/// text holds `function` or `=>`, or it has errors.
+fn declarations_by_walk<'t>(root: Node<'t>, source: &[u8]) -> Vec<Node<'t>> {
+    let may_hold_function = |node: Node| {
+        node.has_error()
+            || FUNCTION_TOKENS
+                .as_ref()
+                .is_none_or(|tokens| tokens.is_match(source.get(node.byte_range()).unwrap_or_default()))
+    };
+    syntax::named_nodes(root, may_hold_function, |node| {
+        matches!(node.kind_name(), "function_declaration" | "variable_declarator")
+    })
 }
 
 /// `node` as a helper, when it declares a function whose result is one
@@ -693,6 +738,91 @@ mod tests {
             }
             assert!(members > 0, "{source:?}");
         }
+    }
+
+    /// The declarations [`declarations_at_tokens`] finds are those the walk
+    /// over the whole tree finds that can be helpers, in the walk's order.
+    #[test]
+    fn helper_declarations_found_from_tokens_are_those_the_walk_finds() {
+        let tricky = r#"
+function a(x) { return x; }
+export function b(q, org) { return q.where('organization_id', '=', org); }
+const c = (q) => q, d = function named(q) { return q; }, e = 1;
+let f = async x => x, g = <T,>(t: T): T => t;
+const h: (q: Q) => Q = (q) => q.where('project_id', '=', p);
+// function i() { return 1 } and => in a comment
+const s = "function j() {}", t = `=> ${(k) => k}`;
+function* gen() { yield 1; }
+declare function ambient(x: number): number;
+function over(x: string): string;
+function over(x: any) { return x; }
+class K { m = () => 1; n() { const inner = (y) => y; function deep(z) { return z; } return inner; } }
+const o = { p: () => 1, q: function () { return 2; } };
+export default function (x) { return x; }
+const outer = (a) => { const mid = (b) => { const last = (c) => c; return last; }; return mid; };
+const paren = ((x) => x);
+const myfunction = 1, functional = (x) => x >= 1 && x <= 2;
+"#;
+        let mut files: Vec<(String, Dialect, Vec<u8>)> = crate::extract::example_and_fixture_files();
+        files.push(("tricky.ts".to_string(), Dialect::TypeScript, tricky.as_bytes().to_vec()));
+        let mut compared = 0;
+        for (name, dialect, source) in files {
+            let (Some(tree), _) = parse(&source, dialect, &name) else {
+                continue;
+            };
+            let root = tree.root_node();
+            assert!(name != "tricky.ts" || !root.has_error(), "the tricky text must parse");
+            if root.has_error() {
+                continue;
+            }
+            let can_be_helper = |node: &Node| {
+                node.kind_name() == "function_declaration"
+                    || node
+                        .field("value")
+                        .is_some_and(|v| matches!(v.kind_name(), "arrow_function" | "function_expression" | "function"))
+            };
+            let walked: Vec<usize> = declarations_by_walk(root, &source)
+                .into_iter()
+                .filter(can_be_helper)
+                .map(|n| n.id())
+                .collect();
+            let tokens = FUNCTION_TOKENS.as_ref().unwrap();
+            let found: Vec<usize> = declarations_at_tokens(root, &source, tokens)
+                .iter()
+                .map(|n| n.id())
+                .collect();
+            assert_eq!(found, walked, "{name}");
+            if name == "tricky.ts" {
+                let names = declarations_at_tokens(root, &source, tokens)
+                    .iter()
+                    .map(|n| n.field("name").map_or("", |name| text(name, &source)).to_string())
+                    .collect::<Vec<_>>();
+                // Later ones first, each before those inside it; not `e`
+                // (no function), `K.m`, `o.p`, `o.q`, `paren`, the default
+                // export, overload signatures or what strings and comments hold.
+                assert_eq!(
+                    names,
+                    [
+                        "functional",
+                        "outer",
+                        "mid",
+                        "last",
+                        "deep",
+                        "inner",
+                        "over",
+                        "h",
+                        "g",
+                        "f",
+                        "d",
+                        "c",
+                        "b",
+                        "a"
+                    ]
+                );
+            }
+            compared += walked.len();
+        }
+        assert!(compared > 60, "only {compared} declarations compared");
     }
 
     #[test]
