@@ -66,7 +66,7 @@ impl CacheFolder {
     /// removes entries whose writing was abandoned.
     pub fn keep(&self, written: tempfile::NamedTempFile, name: &str) -> std::io::Result<()> {
         written.persist(self.dir.join(name)).map_err(|e| e.error)?;
-        self.remove(|name, age| name.starts_with(PARTIAL) && age.is_some_and(|age| age > ABANDONED_AFTER));
+        self.remove(|name| name.starts_with(PARTIAL), Some(ABANDONED_AFTER));
         Ok(())
     }
 
@@ -75,21 +75,25 @@ impl CacheFolder {
         std::fs::read(self.dir.join(name)).ok()
     }
 
-    /// Removes the entries `is_stale` picks by name and age (time since
-    /// last written, when known); best effort.
-    pub fn remove(&self, is_stale: impl Fn(&str, Option<std::time::Duration>) -> bool) {
+    /// Removes the entries `picked` chooses by name and, with `older_than`,
+    /// only those last written longer ago than that (a file whose time
+    /// cannot be read is kept then); best effort.
+    pub fn remove(&self, picked: impl Fn(&str) -> bool, older_than: Option<std::time::Duration>) {
         let Ok(entries) = std::fs::read_dir(&self.dir) else {
             return;
         };
         for entry in entries.flatten() {
-            let Some(name) = entry.file_name().to_str().map(str::to_string) else {
+            if !entry.file_name().to_str().is_some_and(&picked) {
                 continue;
-            };
-            let age = || {
-                let modified = entry.metadata().ok()?.modified().ok()?;
-                std::time::SystemTime::now().duration_since(modified).ok()
-            };
-            if is_stale(&name, age()) {
+            }
+            let old_enough = older_than.is_none_or(|limit| {
+                let modified = entry.metadata().and_then(|m| m.modified());
+                let age = modified
+                    .ok()
+                    .and_then(|m| std::time::SystemTime::now().duration_since(m).ok());
+                age.is_some_and(|age| age > limit)
+            });
+            if old_enough {
                 let _ = std::fs::remove_file(entry.path());
             }
         }

@@ -130,10 +130,8 @@ impl ResultCache {
         if this_run.failed {
             return;
         }
-        let written = match this_run.written.take() {
-            Some(written) => Ok(written),
-            None => start_pack(&self.folder, &self.context),
-        };
+        let written = this_run.written.take();
+        let written = written.map_or_else(|| start_pack(&self.folder, &self.context), Ok);
         let written = written.and_then(|mut written| {
             write_result(&mut written, &key, &seal, &encoding)?;
             Ok(written)
@@ -154,10 +152,9 @@ impl ResultCache {
         if this_run.failed || (this_run.written.is_none() && this_run.found.len() == self.kept.len()) {
             return;
         }
-        let written = match this_run.written {
-            Some(written) => Ok(written),
-            None => start_pack(&self.folder, &self.context),
-        };
+        let written = this_run
+            .written
+            .map_or_else(|| start_pack(&self.folder, &self.context), Ok);
         let kept = written.and_then(|mut written| {
             for key in &this_run.found {
                 let place = &self.kept[key];
@@ -169,12 +166,13 @@ impl ResultCache {
         });
         if kept.is_ok() {
             // Earlier versions kept one file per result.
-            self.folder.remove(|name, _| {
+            let old_entry = |name: &str| {
                 let (stem, extension) = name.rsplit_once('.').unwrap_or_default();
                 stem.len() == 64
                     && stem.bytes().all(|b| b.is_ascii_hexdigit())
                     && matches!(extension, "json" | "postcard")
-            });
+            };
+            self.folder.remove(old_entry, None);
         }
     }
 
