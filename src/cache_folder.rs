@@ -44,10 +44,27 @@ impl CacheFolder {
     /// Stores `contents` as entry `name`, replacing any entry of that name
     /// at once or not at all.
     pub fn write(&self, name: &str, contents: &[u8]) -> std::io::Result<()> {
+        self.write_parts(name, &[contents])
+    }
+
+    /// [`CacheFolder::write`] of `parts` one after the other, without
+    /// copying them into one buffer first (a document is megabytes).
+    pub fn write_parts(&self, name: &str, parts: &[&[u8]]) -> std::io::Result<()> {
+        let mut hasher = Sha256::new();
+        for part in parts {
+            hasher.update(part);
+        }
         let mut temp = self.new_entry()?;
-        temp.write_all(&seal(contents))?;
-        temp.write_all(contents)?;
+        temp.write_all(&hasher.finalize())?;
+        for part in parts {
+            temp.write_all(part)?;
+        }
         self.keep(temp, name)
+    }
+
+    /// Whether entry `name` is there (sealed or not).
+    pub fn holds(&self, name: &str) -> bool {
+        self.dir.join(name).is_file()
     }
 
     /// A file for an entry to be written into and then kept with

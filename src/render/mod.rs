@@ -69,21 +69,33 @@ pub fn render_reusing(
     let parts = template_parts(template);
     let rows: Vec<Row> = audit.paths.par_iter().map(row).collect();
     let variables = context(audit, inventory, coverage, &rows);
-    let mut reuse = cache.and_then(|dir| reuse::Reuse::new(dir, &parts, &variables.seen()));
-    if let Some(document) = reuse.as_mut().and_then(reuse::Reuse::document) {
-        return Ok(document);
-    }
     // On a large audit, compiling the template and converting the variables
     // take milliseconds each, and neither needs the other.
-    let (tera, context) = rayon::join(
-        || compile(&parts),
-        || {
-            let value = variables.to_value().map_err(|e| RenderError {
-                message: format!("cannot build the template context: {e}"),
-            })?;
-            tera::Context::from_value(value).map_err(context_error)
-        },
-    );
+    let prepare = || {
+        rayon::join(
+            || compile(&parts),
+            || {
+                let value = variables.to_value().map_err(|e| RenderError {
+                    message: format!("cannot build the template context: {e}"),
+                })?;
+                tera::Context::from_value(value).map_err(context_error)
+            },
+        )
+    };
+    let (reuse, (tera, context)) = match cache {
+        Some(dir) if reuse::Reuse::kept_in(dir) => {
+            let mut reuse = reuse::Reuse::new(dir, &parts, &variables.seen());
+            if let Some(document) = reuse.as_mut().and_then(reuse::Reuse::document) {
+                return Ok(document);
+            }
+            (reuse, prepare())
+        }
+        // Nothing kept to reuse (a first run): the key this render is kept
+        // under is worked out while the context is built (on 100 MB of
+        // sources, hashing the variables takes a tenth of a second).
+        Some(dir) => rayon::join(|| reuse::Reuse::for_keeping(dir, &parts, &variables.seen()), prepare),
+        None => (None, prepare()),
+    };
     // The values hold all the render needs; on a large audit the rows are
     // megabytes.
     drop(variables);
@@ -888,7 +900,20 @@ mod tests {
         let dir = tempfile::TempDir::new().unwrap();
         let cache = Some(dir.path());
         let fresh = render(&audit, &inventory, None).unwrap();
+        let kept = |audit: &Audit| {
+            let rows: Vec<Row> = audit.paths.iter().map(row).collect();
+            let variables = context(audit, &inventory, None, &rows);
+            reuse::Reuse::new(dir.path(), &template_parts(None), &variables.seen())
+                .unwrap()
+                .document()
+        };
+        assert_eq!(kept(&audit), None, "nothing is kept before the first render");
         assert_eq!(render_reusing(&audit, &inventory, None, None, cache).unwrap(), fresh);
+        assert_eq!(
+            kept(&audit).as_deref(),
+            Some(fresh.as_str()),
+            "the first render is kept"
+        );
         assert_eq!(render_reusing(&audit, &inventory, None, None, cache).unwrap(), fresh);
 
         // A document kept under this render's key is what the next one gives.

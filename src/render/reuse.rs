@@ -49,6 +49,22 @@ impl Reuse {
         })
     }
 
+    /// [`Reuse::new`] for a render that happens whatever the key: there is
+    /// no document kept at `dir` to compare with (a first run), so only the
+    /// key is worked out, for keeping this one.
+    pub(super) fn for_keeping(dir: &Path, parts: &[&str], variables: &impl Serialize) -> Option<Self> {
+        Some(Reuse {
+            folder: CacheFolder::new(dir),
+            key: key(parts, variables)?,
+            kept: None,
+        })
+    }
+
+    /// Whether the cache folder at `dir` keeps a document at all.
+    pub(super) fn kept_in(dir: &Path) -> bool {
+        CacheFolder::new(dir).holds(ENTRY)
+    }
+
     /// The document kept for this key, if it is the one kept (another one
     /// is let go at once: on a large audit it is megabytes).
     pub(super) fn document(&mut self) -> Option<String> {
@@ -57,16 +73,14 @@ impl Reuse {
     }
 
     /// Keeps `document` in place of the last one; failures only cost the
-    /// next run a render.
+    /// next run a render. Written as postcard writes an [`Entry`] (each
+    /// string its length, then its bytes), the document from where it is.
     pub(super) fn keep(self, document: String) -> String {
-        let entry = Entry {
-            key: self.key,
-            document,
+        let (Ok(key), Ok(length)) = (postcard::to_stdvec(&self.key), postcard::to_stdvec(&document.len())) else {
+            return document;
         };
-        if let Ok(bytes) = postcard::to_stdvec(&entry) {
-            let _ = self.folder.write(ENTRY, &bytes);
-        }
-        entry.document
+        let _ = self.folder.write_parts(ENTRY, &[&key, &length, document.as_bytes()]);
+        document
     }
 }
 
