@@ -130,19 +130,29 @@ fn helper_declarations<'t>(root: Node<'t>, source: &[u8]) -> Vec<Node<'t>> {
 /// a name) is no keyword of a function and is passed over.
 fn declarations_at_tokens<'t>(root: Node<'t>, source: &[u8], tokens: &AhoCorasick) -> Vec<Node<'t>> {
     let mut declarations = Vec::new();
+    // The tokens come in text order, so one cursor goes forward through the
+    // tree (a lookup from the root for each would scan the children of every
+    // node above it again: a bundle of 80,000 top-level functions took
+    // seconds).
+    let mut cursor = root.walk();
     for token in tokens.find_iter(source) {
-        let Some(keyword) = root.descendant_for_byte_range(token.start(), token.end()) else {
+        let Some(keyword) = forward_to(&mut cursor, token.range()) else {
             continue;
         };
         if keyword.byte_range() != token.range() || keyword.kind_name().as_bytes() != &source[token.range()] {
             continue;
         }
-        let Some(function) = keyword.parent() else { continue };
+        // Parents by the cursor too: `Node::parent` walks down from the root.
+        if !cursor.goto_parent() {
+            continue;
+        }
+        let function = cursor.node();
         let declaration = match function.kind_name() {
             "function_declaration" => Some(function),
-            "arrow_function" | "function_expression" | "function" => function
-                .parent()
-                .filter(|declarator| declarator.kind_name() == "variable_declarator"),
+            "arrow_function" | "function_expression" | "function" => {
+                let declared = cursor.goto_parent() && cursor.node().kind_name() == "variable_declarator";
+                declared.then(|| cursor.node())
+            }
             _ => None,
         };
         declarations.extend(declaration);
@@ -150,6 +160,26 @@ fn declarations_at_tokens<'t>(root: Node<'t>, source: &[u8], tokens: &AhoCorasic
     // The walk's order: each node before those inside it, and later ones first.
     declarations.sort_by_key(|node| (std::cmp::Reverse(node.end_byte()), node.start_byte()));
     declarations
+}
+
+/// Moves `cursor` to the smallest node that holds `range`, when the ranges
+/// asked for come in text order (each at or after the last): up from where
+/// it is and on to later siblings, then down. `None` when `range` lies
+/// across or between nodes (no token, then).
+fn forward_to<'t>(cursor: &mut tree_sitter::TreeCursor<'t>, range: std::ops::Range<usize>) -> Option<Node<'t>> {
+    let holds = |node: Node| node.start_byte() <= range.start && range.end <= node.end_byte();
+    while !holds(cursor.node()) {
+        let behind = cursor.node().end_byte() <= range.start;
+        if !((behind && cursor.goto_next_sibling()) || cursor.goto_parent()) {
+            return None;
+        }
+    }
+    while cursor.goto_first_child_for_byte(range.start).is_some() {
+        if !holds(cursor.node()) {
+            return None;
+        }
+    }
+    Some(cursor.node())
 }
 
 /// [`helper_declarations`] by a walk that looks into a node only when its
