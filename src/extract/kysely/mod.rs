@@ -16,6 +16,7 @@ use super::symbols::enclosing_symbol;
 use super::syntax::{self, line, snippet, text, unwrap_expression, Ancestry, Fields, KindName};
 use crate::model::PathKind;
 use aho_corasick::AhoCorasick;
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 use tree_sitter::{Node, Tree};
 
@@ -44,16 +45,104 @@ pub fn extract(tree: &Tree, matches: &FileMatches, source: &[u8], file: &str) ->
         .into_iter()
         .filter_map(|root| candidate(root, source, file, &ancestry))
         .collect();
-    // Every query carries the file's helpers, read once there is a query.
+    // Each query carries the file's helpers it may call, read once there is
+    // a query.
     if !candidates.is_empty() {
         let helpers = local_helpers(tree.root_node(), source);
-        for candidate in &mut candidates {
-            if let Access::Kysely(query) = &mut candidate.access {
-                query.helpers.clone_from(&helpers);
+        if !helpers.is_empty() {
+            let calls = HelperCalls::new(&helpers);
+            for candidate in &mut candidates {
+                if let Access::Kysely(query) = &mut candidate.access {
+                    query.helpers = calls.of(query);
+                }
             }
         }
     }
     candidates
+}
+
+/// Which of a file's helpers a query may call. Every query used to carry
+/// all of them: a file of many one-expression functions, each with a query
+/// (`export const byId = (id) => db.selectFrom(...)...`), made as many
+/// copies of every helper as it has queries, memory that grew with the
+/// square of the file (1,000 chained queries in 1.4 MB: more than 20 GB).
+///
+/// Scoping looks a helper up by a name the query holds whole: a reference
+/// (`$call(scopeToOrg)`), the name of a function called
+/// (`scopeToOrg(qb, orgId)` in a callback or a helper's body) or the name a
+/// `$helper` step records. So a query keeps the helpers named by any whole
+/// string in it (its steps, their arguments, subqueries inside them), and
+/// those named in turn in their bodies; any other string that equals a name
+/// keeps a helper that is never read, which is harmless.
+struct HelperCalls<'h> {
+    helpers: &'h [Helper],
+    /// Each name, with the helpers of that name.
+    named: HashMap<&'h str, Vec<usize>>,
+    /// For each helper, the names its body holds (`None`: every name).
+    holds: Vec<Option<Vec<&'h str>>>,
+}
+
+impl<'h> HelperCalls<'h> {
+    fn new(helpers: &'h [Helper]) -> Self {
+        let mut named: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (at, helper) in helpers.iter().enumerate() {
+            named.entry(helper.name.as_str()).or_default().push(at);
+        }
+        let mut calls = HelperCalls {
+            helpers,
+            named,
+            holds: Vec::new(),
+        };
+        calls.holds = helpers.iter().map(|helper| calls.names_in(&helper.body)).collect();
+        calls
+    }
+
+    /// The helpers' names that `value` holds as a whole string; `None` when
+    /// it cannot be read (then every helper is kept).
+    fn names_in(&self, value: &impl serde::Serialize) -> Option<Vec<&'h str>> {
+        let value = serde_json::to_value(value).ok()?;
+        let mut names = Vec::new();
+        let mut pending = vec![&value];
+        while let Some(value) = pending.pop() {
+            match value {
+                serde_json::Value::String(text) => {
+                    names.extend(self.named.get_key_value(text.as_str()).map(|(name, _)| *name))
+                }
+                serde_json::Value::Array(items) => pending.extend(items),
+                serde_json::Value::Object(fields) => pending.extend(fields.values()),
+                _ => {}
+            }
+        }
+        Some(names)
+    }
+
+    /// The helpers `query` may call, in the file's order (every helper of a
+    /// name kept when the name is: scoping takes the first of that name).
+    fn of(&self, query: &Query) -> Vec<Helper> {
+        let Some(mut pending) = self.names_in(&(&query.tables, &query.steps)) else {
+            return self.helpers.to_vec();
+        };
+        let mut kept = vec![false; self.helpers.len()];
+        let mut seen: HashSet<&str> = HashSet::new();
+        while let Some(name) = pending.pop() {
+            if !seen.insert(name) {
+                continue;
+            }
+            for &at in &self.named[name] {
+                kept[at] = true;
+                match &self.holds[at] {
+                    Some(names) => pending.extend(names),
+                    None => return self.helpers.to_vec(),
+                }
+            }
+        }
+        self.helpers
+            .iter()
+            .zip(kept)
+            .filter(|(_, kept)| *kept)
+            .map(|(helper, _)| helper.clone())
+            .collect()
+    }
 }
 
 /// A call that starts a query, with the parts [`builder_call`] looked up
@@ -853,6 +942,66 @@ const myfunction = 1, functional = (x) => x >= 1 && x <= 2;
             compared += walked.len();
         }
         assert!(compared > 60, "only {compared} declarations compared");
+    }
+
+    /// A query carries the helpers it may call (those it names, and those
+    /// they name in turn), and is judged as it was when it carried them all.
+    #[test]
+    fn a_query_carries_the_helpers_it_may_call_and_is_judged_the_same() {
+        let helpers_text = r#"
+function scopeToOrg(qb, orgId) { return qb.where('organization_id', '=', orgId); }
+const withOrg = (qb, orgId) => scopeToOrg(qb, orgId);
+const unrelated = (qb) => qb.where('name', '=', 'x');
+function scopeToOrg(qb) { return qb; }
+export const a = (orgId) => withOrg(db.selectFrom('alert_rules').selectAll(), orgId).execute();
+export const b = (orgId) => db.selectFrom('alert_rules').selectAll().$call((qb) => scopeToOrg(qb, orgId)).execute();
+export const c = (id) => db.selectFrom('alert_rules').selectAll().where('id', '=', id).execute();
+export const d = (orgId) => db.selectFrom('alert_rules').selectAll()
+  .where((eb) => eb.exists(unrelated(eb.selectFrom('logs').selectAll()))).execute();
+"#;
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let inventory = crate::inventory::load(&root.join("inventory.yaml")).expect("the example inventory is valid");
+        let mut files = crate::extract::example_and_fixture_files();
+        files.push((
+            "helpers.ts".to_string(),
+            Dialect::TypeScript,
+            helpers_text.as_bytes().to_vec(),
+        ));
+        let mut with_helpers = 0;
+        for (name, dialect, source) in files {
+            let extraction = crate::extract::extract_file(&source, &name, dialect, &inventory.rules);
+            let (Some(tree), _) = parse(&source, dialect, &name) else {
+                continue;
+            };
+            let all = local_helpers(tree.root_node(), &source);
+            for candidate in extraction.candidates {
+                let Access::Kysely(query) = &candidate.access else {
+                    continue;
+                };
+                let carried: Vec<&str> = query.helpers.iter().map(|h| h.name.as_str()).collect();
+                if name == "helpers.ts" {
+                    let expected: &[&str] = match candidate.symbol.as_str() {
+                        "a" => &["scopeToOrg", "scopeToOrg", "withOrg"],
+                        "b" => &["scopeToOrg", "scopeToOrg"],
+                        "c" => &[],
+                        _ => &["unrelated"],
+                    };
+                    assert_eq!(carried, expected, "{}", candidate.symbol);
+                }
+                let mut carrying_all = candidate.clone();
+                if let Access::Kysely(query) = &mut carrying_all.access {
+                    query.helpers.clone_from(&all);
+                }
+                with_helpers += usize::from(!all.is_empty());
+                assert_eq!(
+                    crate::scope::decide(&candidate, &inventory.taxonomy),
+                    crate::scope::decide(&carrying_all, &inventory.taxonomy),
+                    "{name}: {}",
+                    candidate.symbol
+                );
+            }
+        }
+        assert!(with_helpers >= 4, "only {with_helpers} queries in files with helpers");
     }
 
     #[test]
