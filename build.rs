@@ -6,7 +6,7 @@
 //! reproducible builds do, which fix every file's time).
 
 use std::hash::Hasher;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// What the id is made from, relative to the package's folder; a folder is
 /// read whole (hidden files aside: editors' swap files are not the build).
@@ -15,13 +15,17 @@ pub const SOURCES: &[&str] = &["build.rs", "Cargo.toml", "Cargo.lock", "src", "t
 fn main() {
     let root = std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
     let root = Path::new(&root);
-    for source in SOURCES {
-        // A missing path would make cargo run this script on every build.
-        if root.join(source).exists() {
-            println!("cargo:rerun-if-changed={source}");
-        }
+    let files = match source_files(root, SOURCES) {
+        Ok(files) => files,
+        Err(message) => panic!("cannot make the build's id: {message}"),
+    };
+    // Each file hashed, not its folder: cargo would then also rebuild for a
+    // file the id leaves out (an editor's swap file). A file added is built
+    // only once an existing one refers to it, and that one is listed.
+    for (name, _) in &files {
+        println!("cargo:rerun-if-changed={name}");
     }
-    match source_id(root, SOURCES) {
+    match source_id_of(&files) {
         Ok(id) => println!("cargo:rustc-env=TENANT_AUDIT_SOURCE_ID={id}"),
         Err(message) => panic!("cannot make the build's id: {message}"),
     }
@@ -33,34 +37,48 @@ fn main() {
 /// apart, it guards nothing against an attacker, who could edit the cache
 /// itself.
 pub fn source_id(root: &Path, sources: &[&str]) -> Result<String, String> {
-    let mut files = Vec::new();
-    for source in sources {
-        let path = root.join(source);
-        if path.is_dir() {
-            list(&path, source, &mut files)?;
-        } else if path.exists() {
-            files.push((source.to_string(), path));
-        }
-    }
-    files.sort();
+    source_id_of(&source_files(root, sources)?)
+}
+
+/// [`source_id`] of `files` (names and paths, as [`source_files`] lists them).
+fn source_id_of(files: &[(String, PathBuf)]) -> Result<String, String> {
     let mut halves = [std::hash::DefaultHasher::new(), std::hash::DefaultHasher::new()];
     for (key, half) in halves.iter_mut().enumerate() {
         half.write_u8(key as u8);
     }
-    for (name, path) in &files {
+    for (name, path) in files {
         let contents = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         for half in &mut halves {
-            half.write_usize(name.len());
+            // Fixed width and order: the script runs on the host, a test of
+            // the id on the target.
+            half.write_u64(name.len() as u64);
             half.write(name.as_bytes());
-            half.write_usize(contents.len());
+            half.write_u64(contents.len() as u64);
             half.write(&contents);
         }
     }
     Ok(format!("{:016x}{:016x}", halves[0].finish(), halves[1].finish()))
 }
 
+/// The files under `sources` (named as relative to `root`, `/` between
+/// folders), in name order: regular files, and links to them; folders are
+/// read whole, not through links (a link may lead back up).
+fn source_files(root: &Path, sources: &[&str]) -> Result<Vec<(String, PathBuf)>, String> {
+    let mut files = Vec::new();
+    for source in sources {
+        let path = root.join(source);
+        match std::fs::symlink_metadata(&path) {
+            Ok(meta) if meta.is_dir() => list(&path, source, &mut files)?,
+            Ok(_) if path.is_file() => files.push((source.to_string(), path)),
+            _ => {}
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
 /// Adds the files under `dir` (named `name/...`) to `files`.
-fn list(dir: &Path, name: &str, files: &mut Vec<(String, std::path::PathBuf)>) -> Result<(), String> {
+fn list(dir: &Path, name: &str, files: &mut Vec<(String, PathBuf)>) -> Result<(), String> {
     let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
     for entry in entries {
         let entry = entry.map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
@@ -70,10 +88,11 @@ fn list(dir: &Path, name: &str, files: &mut Vec<(String, std::path::PathBuf)>) -
         }
         let path = entry.path();
         let child = format!("{name}/{file_name}");
-        if path.is_dir() {
-            list(&path, &child, files)?;
-        } else {
-            files.push((child, path));
+        match entry.file_type() {
+            Ok(kind) if kind.is_dir() => list(&path, &child, files)?,
+            // A regular file, or a link to one; a dangling link is no source.
+            Ok(_) if path.is_file() => files.push((child, path)),
+            _ => {}
         }
     }
     Ok(())
