@@ -41,15 +41,10 @@ impl CacheFolder {
         Some(bytes)
     }
 
-    /// Stores `contents` as entry `name`, replacing any entry of that name
-    /// at once or not at all.
-    pub fn write(&self, name: &str, contents: &[u8]) -> std::io::Result<()> {
-        self.write_parts(name, &[contents])
-    }
-
-    /// [`CacheFolder::write`] of `parts` one after the other, without
-    /// copying them into one buffer first (a document is megabytes).
-    pub fn write_parts(&self, name: &str, parts: &[&[u8]]) -> std::io::Result<()> {
+    /// Stores `parts`, one after the other, as entry `name`, replacing any
+    /// entry of that name at once or not at all; written from where they
+    /// are, not copied into one buffer first (a document is megabytes).
+    pub fn write(&self, name: &str, parts: &[&[u8]]) -> std::io::Result<()> {
         let mut hasher = Sha256::new();
         for part in parts {
             hasher.update(part);
@@ -165,12 +160,12 @@ mod tests {
         let dir = tempfile::TempDir::new().unwrap();
         let folder = CacheFolder::new(&dir.path().join("cache"));
         assert_eq!(folder.read("a"), None);
-        folder.write("a", b"some contents").unwrap();
+        folder.write("a", &[b"some ", b"contents"]).unwrap();
         assert!(std::fs::read_to_string(dir.path().join("cache/.gitignore"))
             .unwrap()
             .contains('*'));
         assert_eq!(folder.read("a").as_deref(), Some(&b"some contents"[..]));
-        folder.write("empty", b"").unwrap();
+        folder.write("empty", &[]).unwrap();
         assert_eq!(folder.read("empty").as_deref(), Some(&b""[..]));
 
         let path = dir.path().join("cache/a");
@@ -204,7 +199,7 @@ mod tests {
             .unwrap()
             .set_modified(an_hour_ago)
             .unwrap();
-        folder.write("a", b"contents").unwrap();
+        folder.write("a", &[b"contents"]).unwrap();
         assert!(!abandoned.exists(), "an abandoned entry is left");
         assert!(writing.exists(), "an entry still being written is removed");
         assert_eq!(folder.read("a").as_deref(), Some(&b"contents"[..]));

@@ -79,7 +79,7 @@ impl Reuse {
         let (Ok(key), Ok(length)) = (postcard::to_stdvec(&self.key), postcard::to_stdvec(&document.len())) else {
             return document;
         };
-        let _ = self.folder.write_parts(ENTRY, &[&key, &length, document.as_bytes()]);
+        let _ = self.folder.write(ENTRY, &[&key, &length, document.as_bytes()]);
         document
     }
 }
