@@ -34,15 +34,13 @@ use style::Palette;
 pub const CACHE_DIR: &str = ".tenant-audit/cache";
 
 /// What the binary does at points of a run that only the library sees: the
-/// library chooses no allocator; the binary does, and tunes it per stage.
+/// library chooses no allocator; the binary does, and tunes it to the
+/// repository's size.
 #[derive(Clone, Copy, Default)]
 pub struct Hooks {
     /// Called with the number of source files of the working tree once
     /// they are listed, before they are read.
     pub listed: Option<fn(usize)>,
-    /// Called once a command has scanned all it scans (`diff`: both
-    /// revisions), before its document or report is made.
-    pub scanned: Option<fn()>,
 }
 
 /// The cache folder beside the inventory, unless `--no-cache`, or unless git
@@ -277,7 +275,6 @@ impl Session<'_> {
                 self.listed(files)
             })?;
         progress.finish();
-        self.scanned();
         self.note_untracked(&scanned.untracked);
         Ok(scanned.scan)
     }
@@ -286,13 +283,6 @@ impl Session<'_> {
     fn listed(&self, files: usize) {
         if let Some(listed) = self.hooks.listed {
             listed(files);
-        }
-    }
-
-    /// Tells the binary that scanning is over.
-    fn scanned(&self) {
-        if let Some(scanned) = self.hooks.scanned {
-            scanned();
         }
     }
 
@@ -376,7 +366,6 @@ impl Session<'_> {
         let base_audit = gitdiff::audit_revision(workspace, &revision, inventory)
             .with_context(|| format!("cannot audit `{base}`"))?;
         progress.finish();
-        self.scanned();
         if let (gitdiff::BaseInventory::Invalid(errors), false) = (&base_audit.inventory, self.cli.quiet) {
             eprintln!(
                 "note: {} at `{base}` does not load, so the base is judged without its classifications:\n{errors}",
