@@ -285,18 +285,19 @@ fn read_and_extract(
     if skip == Skip::Unmatched && !prefilter.may_hold_paths(&source) {
         return Outcome::Skipped;
     }
-    if let Some(cached) = cache.and_then(|c| c.get(&file.relative, file.dialect, &source)) {
+    let entry = cache.map(|c| c.entry(&file.relative, file.dialect, &source));
+    if let Some(cached) = entry.as_ref().and_then(result_cache::CacheEntry::get) {
         return Outcome::Extracted(cached);
     }
     let extracted = extract_guarded(&source, &file.relative, file.dialect, rules, prefilter);
-    if let Some(cache) = cache {
+    if let Some(entry) = entry {
         // A result cut short by the time budget depends on the machine's load, not the file.
         if !extracted
             .not_analysable
             .iter()
             .any(|p| p.reason.starts_with("too slow"))
         {
-            cache.put(&file.relative, file.dialect, &source, &extracted);
+            entry.put(&extracted);
         }
     }
     Outcome::Extracted(extracted)

@@ -105,40 +105,12 @@ impl ResultCache {
         !self.kept.is_empty()
     }
 
-    /// The kept extraction of this exact file, if any.
-    pub fn get(&self, file: &str, dialect: Dialect, source: &[u8]) -> Option<FileExtraction> {
-        let key = self.key(file, dialect, source);
-        let place = self.kept.get(&key)?;
-        let encoding = &self.pack[place.encoding.clone()];
-        if cache_folder::seal(encoding) != self.pack[place.seal.clone()] {
-            return None;
-        }
-        let extraction = postcard::from_bytes(encoding).ok()?;
-        self.lock().found.push(key);
-        Some(extraction)
-    }
-
-    /// Adds an extraction to what this run keeps; failures only cost the
-    /// next run a parse.
-    pub fn put(&self, file: &str, dialect: Dialect, source: &[u8], extraction: &FileExtraction) {
-        let key = self.key(file, dialect, source);
-        let Ok(encoding) = postcard::to_stdvec(extraction) else {
-            return;
-        };
-        let seal = cache_folder::seal(&encoding);
-        let mut this_run = self.lock();
-        if this_run.failed {
-            return;
-        }
-        let written = this_run.written.take();
-        let written = written.map_or_else(|| start_pack(&self.folder, &self.context), Ok);
-        let written = written.and_then(|mut written| {
-            write_result(&mut written, &key, &seal, &encoding)?;
-            Ok(written)
-        });
-        match written {
-            Ok(written) => this_run.written = Some(written),
-            Err(_) => this_run.failed = true,
+    /// This exact file's place in the cache, to look its results up and to
+    /// keep them: its key is worked out once for both.
+    pub fn entry(&self, file: &str, dialect: Dialect, source: &[u8]) -> CacheEntry<'_> {
+        CacheEntry {
+            cache: self,
+            key: self.key(file, dialect, source),
         }
     }
 
@@ -178,6 +150,51 @@ impl ResultCache {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, ThisRun> {
         self.this_run.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// One file's place in a [`ResultCache`] (see [`ResultCache::entry`]).
+pub struct CacheEntry<'c> {
+    cache: &'c ResultCache,
+    key: Key,
+}
+
+impl CacheEntry<'_> {
+    /// The kept extraction of the file, if any.
+    pub fn get(&self) -> Option<FileExtraction> {
+        let cache = self.cache;
+        let place = cache.kept.get(&self.key)?;
+        let encoding = &cache.pack[place.encoding.clone()];
+        if cache_folder::seal(encoding) != cache.pack[place.seal.clone()] {
+            return None;
+        }
+        let extraction = postcard::from_bytes(encoding).ok()?;
+        cache.lock().found.push(self.key);
+        Some(extraction)
+    }
+
+    /// Adds the file's extraction to what this run keeps; failures only
+    /// cost the next run a parse.
+    pub fn put(self, extraction: &FileExtraction) {
+        let cache = self.cache;
+        let Ok(encoding) = postcard::to_stdvec(extraction) else {
+            return;
+        };
+        let seal = cache_folder::seal(&encoding);
+        let mut this_run = cache.lock();
+        if this_run.failed {
+            return;
+        }
+        let written = this_run.written.take();
+        let written = written.map_or_else(|| start_pack(&cache.folder, &cache.context), Ok);
+        let written = written.and_then(|mut written| {
+            write_result(&mut written, &self.key, &seal, &encoding)?;
+            Ok(written)
+        });
+        match written {
+            Ok(written) => this_run.written = Some(written),
+            Err(_) => this_run.failed = true,
+        }
     }
 }
 
@@ -273,10 +290,10 @@ mod tests {
         assert!(!first.is_filled());
         for (file, dialect, source, extraction) in &files {
             assert!(
-                first.get(file, *dialect, source).is_none(),
+                first.entry(file, *dialect, source).get().is_none(),
                 "{file}: found before it was kept"
             );
-            first.put(file, *dialect, source, extraction);
+            first.entry(file, *dialect, source).put(extraction);
         }
         first.save();
         assert!(std::fs::read_to_string(dir.path().join(".gitignore"))
@@ -287,7 +304,8 @@ mod tests {
         assert!(second.is_filled());
         for (file, dialect, source, extraction) in &files {
             let read = second
-                .get(file, *dialect, source)
+                .entry(file, *dialect, source)
+                .get()
                 .unwrap_or_else(|| panic!("{file}: not read back"));
             assert_eq!(format!("{read:?}"), format!("{extraction:?}"), "{file}");
         }
@@ -298,25 +316,25 @@ mod tests {
         let dir = tempfile::TempDir::new().unwrap();
         let (file, dialect, source, extraction) = extractions().swap_remove(0);
         let first = open(dir.path());
-        first.put(&file, dialect, &source, &extraction);
+        first.entry(&file, dialect, &source).put(&extraction);
         first.save();
         let cache = open(dir.path());
         let mut edited = source.clone();
         edited.push(b'\n');
-        assert!(cache.get(&file, dialect, &edited).is_none());
-        assert!(cache.get("src/elsewhere.ts", dialect, &source).is_none());
+        assert!(cache.entry(&file, dialect, &edited).get().is_none());
+        assert!(cache.entry("src/elsewhere.ts", dialect, &source).get().is_none());
         let other = if dialect == Dialect::Tsx {
             Dialect::TypeScript
         } else {
             Dialect::Tsx
         };
-        assert!(cache.get(&file, other, &source).is_none());
+        assert!(cache.entry(&file, other, &source).get().is_none());
         let rules = ExtractRules {
             cache_clients: vec!["another".into()],
             ..ExtractRules::default()
         };
         assert!(!ResultCache::open(dir.path(), &rules).is_filled());
-        assert!(cache.get(&file, dialect, &source).is_some());
+        assert!(cache.entry(&file, dialect, &source).get().is_some());
     }
 
     /// What the file holds after a run: the results of the files it scanned.
@@ -330,19 +348,19 @@ mod tests {
             panic!("three files at least");
         };
         let first = open(dir.path());
-        first.put(a, *a_dialect, a_source, a_extraction);
-        first.put(b, *b_dialect, b_source, b_extraction);
+        first.entry(a, *a_dialect, a_source).put(a_extraction);
+        first.entry(b, *b_dialect, b_source).put(b_extraction);
         first.save();
 
         // A run that finds a and extracts c: b was not scanned, so it is not kept.
         let second = open(dir.path());
-        assert!(second.get(a, *a_dialect, a_source).is_some());
-        second.put(c, *c_dialect, c_source, c_extraction);
+        assert!(second.entry(a, *a_dialect, a_source).get().is_some());
+        second.entry(c, *c_dialect, c_source).put(c_extraction);
         second.save();
         let third = open(dir.path());
-        assert!(third.get(a, *a_dialect, a_source).is_some());
-        assert!(third.get(c, *c_dialect, c_source).is_some());
-        assert!(third.get(b, *b_dialect, b_source).is_none());
+        assert!(third.entry(a, *a_dialect, a_source).get().is_some());
+        assert!(third.entry(c, *c_dialect, c_source).get().is_some());
+        assert!(third.entry(b, *b_dialect, b_source).get().is_none());
 
         // Finding everything again changes nothing: the file is left as it is
         // (a rewrite would be a new file, renamed over it).
@@ -360,11 +378,11 @@ mod tests {
         assert_eq!(identity(), before);
         // Finding less is a change.
         let fourth = open(dir.path());
-        assert!(fourth.get(a, *a_dialect, a_source).is_some());
+        assert!(fourth.entry(a, *a_dialect, a_source).get().is_some());
         fourth.save();
         let fifth = open(dir.path());
-        assert!(fifth.get(a, *a_dialect, a_source).is_some());
-        assert!(fifth.get(c, *c_dialect, c_source).is_none());
+        assert!(fifth.entry(a, *a_dialect, a_source).get().is_some());
+        assert!(fifth.entry(c, *c_dialect, c_source).get().is_none());
     }
 
     #[test]
@@ -373,7 +391,7 @@ mod tests {
         let files = extractions();
         let first = open(dir.path());
         for (file, dialect, source, extraction) in &files[..2] {
-            first.put(file, *dialect, source, extraction);
+            first.entry(file, *dialect, source).put(extraction);
         }
         first.save();
         let pack = dir.path().join(PACK);
@@ -382,7 +400,7 @@ mod tests {
             let cache = open(dir);
             files[..2]
                 .iter()
-                .filter(|(file, dialect, source, _)| cache.get(file, *dialect, source).is_some())
+                .filter(|(file, dialect, source, _)| cache.entry(file, *dialect, source).get().is_some())
                 .count()
         };
         assert_eq!(found(dir.path()), 2);
@@ -416,7 +434,7 @@ mod tests {
         }
         let (file, dialect, source, extraction) = extractions().swap_remove(0);
         let cache = open(dir.path());
-        cache.put(&file, dialect, &source, &extraction);
+        cache.entry(&file, dialect, &source).put(&extraction);
         cache.save();
         assert!(!dir.path().join(old).exists() && !dir.path().join(older).exists());
         assert!(dir.path().join("notes.json").exists() && dir.path().join(PACK).exists());
