@@ -31,7 +31,8 @@ pub const DEFAULT_TEMPLATE: &str = include_str!("../../templates/tenant-isolatio
 /// alone as `kind_sections`, at the same time as the other sections and as
 /// the rest of the template, which sees every variable but `kind_sections`.
 /// Each section's values exist only while it renders: a check of 50 MB of
-/// sources peaks at 215 MiB, not 275 as when every value was held at once.
+/// sources peaked at 215 MiB instead of 275 when every value was held at
+/// once (both measured while memory freed after the scan was given back).
 const SECTIONS_START: &str = "{# Each section below is rendered on its own, seeing only itself in kind_sections; keep \
                               this comment and the next outside every tag. #}";
 const SECTIONS_END: &str = "{# End of the sections. #}";
@@ -74,8 +75,10 @@ pub fn render_reusing(
     let parts = template_parts(template);
     let rows: Vec<Row> = audit.paths.par_iter().map(row).collect();
     let variables = context(audit, inventory, coverage, &rows);
-    // Generously (room never written to costs address space only): the
-    // built-in template writes some 260 bytes per path.
+    // Generously, as growing by doubling would copy the document again and
+    // again: the built-in template writes some 260 bytes per path. Room never
+    // written to costs address space, or in a small repository (huge pages
+    // on) a few pages.
     let room = 64 * 1024 + 1024 * audit.paths.len();
     let render = || render_parts(&parts, &variables, room);
     let (reuse, document) = match cache {
@@ -106,14 +109,15 @@ pub fn render_reusing(
 /// middle one its loop over the inventory's sections (see
 /// [`SECTIONS_START`]); another one whole.
 enum TemplateParts<'t> {
-    Whole([&'t str; 1]),
+    Whole(&'t str),
     AroundSections([&'t str; 3]),
 }
 
 impl<'t> TemplateParts<'t> {
+    /// The parts' text, in order.
     fn texts(&self) -> &[&'t str] {
         match self {
-            TemplateParts::Whole(texts) => texts,
+            TemplateParts::Whole(text) => std::slice::from_ref(text),
             TemplateParts::AroundSections(texts) => texts,
         }
     }
@@ -122,16 +126,18 @@ impl<'t> TemplateParts<'t> {
 /// `template` in the parts it is rendered in: the built-in one (`None`) cut
 /// at [`SECTIONS_START`] and [`SECTIONS_END`], another one whole.
 fn template_parts(template: Option<&str>) -> TemplateParts<'_> {
-    let Some(template) = template else {
-        let (head, rest) = DEFAULT_TEMPLATE
-            .split_once(SECTIONS_START)
-            .expect("the built-in template marks where its sections start");
-        let (sections, tail) = rest
-            .split_once(SECTIONS_END)
-            .expect("the built-in template marks where its sections end");
-        return TemplateParts::AroundSections([head, sections, tail]);
-    };
-    TemplateParts::Whole([template])
+    match template {
+        Some(template) => TemplateParts::Whole(template),
+        None => {
+            let (head, rest) = DEFAULT_TEMPLATE
+                .split_once(SECTIONS_START)
+                .expect("the built-in template marks where its sections start");
+            let (sections, tail) = rest
+                .split_once(SECTIONS_END)
+                .expect("the built-in template marks where its sections end");
+            TemplateParts::AroundSections([head, sections, tail])
+        }
+    }
 }
 
 /// The name part `at` of the template is compiled under; the first is the
@@ -148,15 +154,16 @@ fn part_name(at: usize) -> String {
 /// the same time as its sections, each section's values converted, rendered
 /// and freed on its own; the parts' text is written out in order, unchanged
 /// (the whitespace rules apply to the whole as if it had been rendered in
-/// one go).
+/// one go). When several parts fail, the error is the first part's in the
+/// document, as if it had been rendered whole.
 fn render_parts(parts: &TemplateParts, variables: &Context, room: usize) -> Result<String, RenderError> {
     use rayon::prelude::*;
     use std::io::Write as _;
     let failed = |e: tera::Error| RenderError {
         message: format!("the template failed to render: {}", chain(&e)),
     };
-    // Compiled by the first part whose values are ready (a millisecond or
-    // two), while the others are still converting theirs.
+    // Compiled (a millisecond or two) by the first part whose values are
+    // ready, while the others are still converting theirs.
     let compiled = std::sync::OnceLock::new();
     let tera = || -> Result<&tera::Tera, RenderError> {
         compiled
@@ -167,24 +174,34 @@ fn render_parts(parts: &TemplateParts, variables: &Context, room: usize) -> Resu
     let mut document = Normaliser::with_capacity(room);
     match parts {
         TemplateParts::Whole(_) => {
-            let context = tera_context(variables.to_value(Sections::Included)?)?;
-            tera()?
+            let (tera, context) = rayon::join(tera, || tera_context(variables.to_value(Sections::Included)?));
+            let context = context?;
+            tera?
                 .render_to(&part_name(0), &context, &mut document)
                 .map_err(failed)?;
-            free_later(context);
+            free_in_background(context);
         }
         TemplateParts::AroundSections(_) => {
-            let (tail, sections) = rayon::join(
-                || -> Result<Vec<u8>, RenderError> {
-                    let context = tera_context(variables.to_value(Sections::Left)?)?;
-                    let tera = tera()?;
-                    tera.render_to(&part_name(0), &context, &mut document).map_err(failed)?;
-                    let mut tail = Vec::new();
-                    tera.render_to(&part_name(2), &context, &mut tail).map_err(failed)?;
-                    free_later(context);
-                    Ok(tail)
-                },
+            let ((head, tail), sections) = rayon::join(
                 || {
+                    let context = match variables.to_value(Sections::Omitted).and_then(tera_context) {
+                        Ok(context) => context,
+                        Err(error) => return (Err(error), Ok(Vec::new())),
+                    };
+                    let tera = match tera() {
+                        Ok(tera) => tera,
+                        Err(error) => return (Err(error), Ok(Vec::new())),
+                    };
+                    let head = tera.render_to(&part_name(0), &context, &mut document).map_err(failed);
+                    let mut tail = Vec::new();
+                    let tail = tera
+                        .render_to(&part_name(2), &context, &mut tail)
+                        .map_err(failed)
+                        .map(|()| tail);
+                    free_in_background(context);
+                    (head, tail)
+                },
+                || -> Vec<Result<Vec<u8>, RenderError>> {
                     variables
                         .kind_sections
                         .par_iter()
@@ -193,21 +210,24 @@ fn render_parts(parts: &TemplateParts, variables: &Context, room: usize) -> Resu
                                 "kind_sections",
                                 tera::Value::Array(vec![section_value(section)]),
                             )]))?;
-                            // The built-in template writes about 200 bytes a path. Room
-                            // reserved but never written is faulted in all the same when the
-                            // kernel backs it with huge pages (a small repository's case).
-                            let mut text = Vec::with_capacity(1024 + 320 * section.rows());
+                            // The loop writes about 200 bytes a path. Unlike the document's,
+                            // a section's room is close to what it writes: in a small
+                            // repository with huge pages on, the room is faulted in as
+                            // pages are touched, and sections are many.
+                            let mut text = Vec::with_capacity(1024 + 320 * section.paths());
                             tera()?.render_to(&part_name(1), &context, &mut text).map_err(failed)?;
                             // Freed here, on the worker that made it, before it takes on
                             // another section: held until the end, they were the peak.
                             drop(context);
                             Ok(text)
                         })
-                        .collect::<Result<Vec<Vec<u8>>, RenderError>>()
+                        .collect()
                 },
             );
+            head?;
+            let sections = sections.into_iter().collect::<Result<Vec<Vec<u8>>, RenderError>>()?;
             let tail = tail?;
-            for text in sections?.iter().chain([&tail]) {
+            for text in sections.iter().chain([&tail]) {
                 document.write_all(text).map_err(|e| failed(tera::Error::io_error(e)))?;
             }
         }
@@ -217,11 +237,11 @@ fn render_parts(parts: &TemplateParts, variables: &Context, room: usize) -> Resu
     })
 }
 
-/// Frees `context` on a worker while the caller goes on: on a large audit
-/// its values are most of the memory in use, and freeing them takes a tenth
-/// of a second on 100 MB of sources.
-fn free_later(context: tera::Context) {
-    rayon::spawn(move || drop(context));
+/// Frees `value` on a worker while the caller goes on: on a large audit a
+/// template context is most of the memory in use, and freeing it takes a
+/// tenth of a second on 100 MB of sources.
+fn free_in_background<T: Send + 'static>(value: T) {
+    rayon::spawn(move || drop(value));
 }
 
 /// The template context of `variables`, a tera object.
@@ -230,11 +250,11 @@ fn tera_context(variables: tera::Value) -> Result<tera::Context, RenderError> {
 }
 
 /// Whether [`Context::to_value`] converts the inventory's sections, or
-/// leaves them to be converted one at a time as they are rendered.
+/// omits them, to be converted one at a time as they are rendered.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Sections {
     Included,
-    Left,
+    Omitted,
 }
 
 impl<'a> Context<'a> {
@@ -251,7 +271,7 @@ impl<'a> Context<'a> {
     }
 
     /// The variables as one tera value, as serialising them would give,
-    /// without `kind_sections` when they are [`Sections::Left`]; the lists of
+    /// without `kind_sections` when they are [`Sections::Omitted`]; the lists of
     /// rows, most of a large audit, are converted on every core (serialised
     /// in one go, they took a fifth of a second on 100 MB of sources).
     fn to_value(&self, sections: Sections) -> Result<tera::Value, RenderError> {
@@ -602,7 +622,7 @@ struct KindSection<'a> {
 
 impl KindSection<'_> {
     /// How many paths the section lists.
-    fn rows(&self) -> usize {
+    fn paths(&self) -> usize {
         self.modules.iter().map(|module| module.rows.len()).sum()
     }
 }
@@ -974,7 +994,7 @@ mod tests {
             tera::Value::Object(expected)
         );
         assert_eq!(
-            variables.to_value(Sections::Left).unwrap(),
+            variables.to_value(Sections::Omitted).unwrap(),
             tera::Value::Object(without_sections)
         );
     }
@@ -1051,14 +1071,61 @@ mod tests {
 
     /// The built-in template, rendered in parts with each section on its
     /// own, gives the document it gives rendered whole, on the bundled
-    /// example (several sections, each with several modules).
+    /// example (several sections, each with several modules), with and
+    /// without its coverage section, and with no path at all.
     #[test]
     fn the_built_in_template_renders_the_same_in_parts() {
-        let (inventory, audit) = example_audit();
-        let whole = render(&audit, &inventory, Some(DEFAULT_TEMPLATE)).unwrap();
-        assert_eq!(render(&audit, &inventory, None).unwrap(), whole);
+        let (inventory, mut audit) = example_audit();
+        let files = crate::coverage::TestFiles::Folder(inventory.base.clone());
+        let coverage = crate::coverage::assess(&inventory, &audit, &files).unwrap();
+        assert!(!coverage.areas.is_empty(), "the example declares coverage areas");
+        let in_parts_and_whole = |audit: &Audit, coverage: Option<&CoverageMatrix>| {
+            (
+                render_with(audit, &inventory, coverage, None).unwrap(),
+                render_with(audit, &inventory, coverage, Some(DEFAULT_TEMPLATE)).unwrap(),
+            )
+        };
+
+        let (in_parts, whole) = in_parts_and_whole(&audit, None);
+        assert_eq!(in_parts, whole);
         assert!(whole.contains("## Inventory by kind and module") && whole.contains("## Sign-off"));
         assert!(whole.matches("\n### ").count() > 3, "{whole}");
+
+        let (in_parts, whole) = in_parts_and_whole(&audit, Some(&coverage));
+        assert_eq!(in_parts, whole);
+        assert!(whole.contains("## Isolation-test coverage"), "{whole}");
+
+        audit.paths.clear();
+        let (in_parts, whole) = in_parts_and_whole(&audit, None);
+        assert_eq!(in_parts, whole);
+        assert!(whole.contains("## Contributor checklist"), "{whole}");
+    }
+
+    /// When parts of the built-in template fail, the error is the first
+    /// one in the document, as if it had been rendered whole: whichever
+    /// thread failed first.
+    #[test]
+    fn the_first_failing_part_in_the_document_is_the_error() {
+        let (inventory, audit) = example_audit();
+        let rows: Vec<Row> = audit.paths.iter().map(row).collect();
+        let variables = context(&audit, &inventory, None, &rows);
+        assert!(variables.kind_sections.len() > 1);
+        let [head, sections, tail] = match template_parts(None) {
+            TemplateParts::AroundSections(parts) => parts,
+            TemplateParts::Whole(_) => panic!("the built-in template is rendered in parts"),
+        };
+        let failing_sections = sections.replacen(
+            "{% for section in kind_sections %}",
+            "{% for section in kind_sections %}{{ throw(message=\"section \" ~ section.title) }}",
+            1,
+        );
+        let failing_tail = format!("{{{{ throw(message=\"tail\") }}}}{tail}");
+        for _ in 0..20 {
+            let parts = TemplateParts::AroundSections([head, &failing_sections, &failing_tail]);
+            let error = render_parts(&parts, &variables, 0).unwrap_err().to_string();
+            let first = variables.kind_sections[0].title;
+            assert!(error.contains(&format!("section {first}")), "{error}");
+        }
     }
 
     #[test]
