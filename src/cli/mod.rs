@@ -210,7 +210,7 @@ impl Session<'_> {
                     ));
                 }
                 print(&message)?;
-                free_in_background((audit, rendered));
+                crate::free_in_background((audit, rendered));
                 Ok(exit::SUCCESS)
             }
             Command::Check {
@@ -249,7 +249,7 @@ impl Session<'_> {
                     }
                 }
                 let failed = findings.iter().any(|f| f.severity == Severity::Error);
-                free_in_background((audit, rendered, findings));
+                crate::free_in_background((audit, rendered, findings));
                 Ok(if failed { exit::FINDINGS } else { exit::SUCCESS })
             }
             Command::Diff { base, format } => self.diff(base, *format),
@@ -442,13 +442,6 @@ fn init(cli: &Cli) -> Result<i32> {
     output::write_atomically(path, &starter.yaml)?;
     print(&format!("wrote {}: {}\n", path.display(), starter.summary))?;
     Ok(exit::SUCCESS)
-}
-
-/// Frees `value` on a worker thread: a large audit takes tens of
-/// milliseconds to free (some 60 ms on 100 MB of sources), and the command is
-/// done with it.
-fn free_in_background<T: Send + 'static>(value: T) {
-    rayon::spawn(move || drop(value));
 }
 
 fn today_utc() -> jiff::civil::Date {
