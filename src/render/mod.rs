@@ -239,7 +239,7 @@ fn render_parts(parts: &TemplateParts, variables: &Context, room: usize) -> Resu
 
 /// The template context of `variables`, a tera object.
 fn tera_context(variables: tera::Value) -> Result<tera::Context, RenderError> {
-    tera::Context::from_value(variables).map_err(context_error)
+    tera::Context::from_value(variables).map_err(|e| context_error(&e))
 }
 
 /// Whether [`Context::to_value`] converts the inventory's sections, or
@@ -277,9 +277,7 @@ impl<'a> Context<'a> {
                 )
             },
         );
-        let rest = rest.map_err(|e| RenderError {
-            message: format!("cannot build the template context: {e}"),
-        })?;
+        let rest = rest.map_err(|e| context_error(&e))?;
         let tera::Value::Object(mut variables) = rest else {
             unreachable!("a struct serialises as an object");
         };
@@ -360,10 +358,11 @@ fn object<const N: usize>(fields: [(&str, tera::Value); N]) -> tera::Value {
     )
 }
 
-/// The error for a context that does not serialise.
-fn context_error(error: tera::Error) -> RenderError {
+/// The error for variables that do not make a template context: they do
+/// not serialise, or not as an object.
+fn context_error(error: &dyn std::error::Error) -> RenderError {
     RenderError {
-        message: format!("cannot build the template context: {}", chain(&error)),
+        message: format!("cannot build the template context: {}", chain(error)),
     }
 }
 
