@@ -2,12 +2,12 @@
 //! backends of 2, 20 and 100 MB, beside the I/O floor (reading the same files,
 //! as `cat` would), and a warm scan whose per-file results come from the
 //! cache. The `check` is timed in this process (the library calls, queries
-//! already compiled), and as a user runs it, a fresh `tenant-audit check`
-//! process: cold (`--no-cache`, whose peak memory is reported too), first run
-//! (the cache empty, filled as it goes), and re-run (nothing changed since).
-//! Run with `cargo bench --bench scan` (sizes in MB may be given: `cargo
-//! bench --bench scan -- 2 20`). Corpora are generated, seeded, under
-//! `target/bench-corpus/`.
+//! already compiled, with the binary's allocator and its settings), and as a
+//! user runs it, a fresh `tenant-audit check` process: cold (`--no-cache`,
+//! whose peak memory is reported too), first run (the cache empty, filled as
+//! it goes), and re-run (nothing changed since). Run with `cargo bench --bench
+//! scan` (sizes in MB may be given: `cargo bench --bench scan -- 2 20`).
+//! Corpora are generated, seeded, under `target/bench-corpus/`.
 
 mod corpus;
 
@@ -15,6 +15,10 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use tenant_audit::{extract, inventory, render, scope};
+
+/// The binary's allocator, so that the in-process figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Best of `runs`: the least disturbed measurement on a shared machine.
 fn best_of<T>(runs: usize, work: impl FnMut() -> T) -> (Duration, T) {
@@ -107,6 +111,8 @@ fn run_cli_check(folder: &Path, options: &[&str]) {
 }
 
 fn main() {
+    // SAFETY: first thing in main, before any tree-sitter object exists.
+    unsafe { tenant_audit::allocator::configure() };
     let mut sizes: Vec<usize> = std::env::args()
         .skip(1)
         .filter_map(|a| a.parse().ok())

@@ -9,9 +9,11 @@
 //! Beside the pipeline: [`repo`] reads the git repository (tracked files, a
 //! revision's tree), [`gitdiff`] compares the audit of a base revision with
 //! the working tree's, [`coverage`] reads the isolation tests, [`init`]
-//! drafts an inventory for a repository the tool has never seen, and
-//! [`cache_folder`] keeps results for the next run.
+//! drafts an inventory for a repository the tool has never seen,
+//! [`cache_folder`] keeps results for the next run, and [`allocator`] sets
+//! how the binary allocates.
 
+pub mod allocator;
 pub mod cache_folder;
 pub mod cli;
 pub mod coverage;
