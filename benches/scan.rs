@@ -1,13 +1,16 @@
 //! Throughput of the scan and wall time of a full `check` on generated
-//! backends of 2, 20 and 100 MB, beside the I/O floor (reading the same files,
-//! as `cat` would), and a warm scan whose per-file results come from the
-//! cache. The `check` is timed in this process (the library calls, queries
-//! already compiled, with the binary's allocator and its settings), and as a
-//! user runs it, a fresh `tenant-audit check` process: cold (`--no-cache`,
-//! whose peak memory is reported too), first run (the cache empty, filled as
-//! it goes), and re-run (nothing changed since). Run with `cargo bench --bench
-//! scan` (sizes in MB may be given: `cargo bench --bench scan -- 2 20`).
-//! Corpora are generated, seeded, under `target/bench-corpus/`.
+//! backends of 2, 20 and 100 MB, beside two floors: reading the same files,
+//! as `cat` would, and a bare tree-sitter parse, on every core, of the files
+//! a scan parses (a check's time divided by it leaves the machine's speed
+//! out, as far as both scale with it). Also a warm scan whose per-file
+//! results come from the cache. The `check` is timed in this process (the
+//! library calls, queries already compiled, with the binary's allocator and
+//! its settings), and as a user runs it, a fresh `tenant-audit check`
+//! process: cold (`--no-cache`, whose peak memory is reported too), first run
+//! (the cache empty, filled as it goes), and re-run (nothing changed since).
+//! Run with `cargo bench --bench scan` (sizes in MB may be given: `cargo
+//! bench --bench scan -- 2 20`). Corpora are generated, seeded, under
+//! `target/bench-corpus/`.
 
 mod corpus;
 
@@ -53,6 +56,51 @@ fn read_all(root: &Path) -> usize {
         }
     }
     bytes
+}
+
+/// The sources a scan parses, those the prefilter lets through, read once,
+/// with their grammar.
+fn parsed_sources(inventory: &inventory::Inventory) -> Vec<(extract::Dialect, Vec<u8>)> {
+    let prefilter = extract::Prefilter::new(&inventory.rules);
+    extract::select(&inventory.selection)
+        .expect("the corpus is listed")
+        .into_iter()
+        .filter_map(|file| {
+            let source = std::fs::read(&file.path).expect("corpus file");
+            prefilter.may_hold_paths(&source).then_some((file.dialect, source))
+        })
+        .collect()
+}
+
+thread_local! {
+    /// This thread's parser for each dialect, kept from file to file as the scan keeps its own.
+    static PARSERS: std::cell::RefCell<Vec<(extract::Dialect, tree_sitter::Parser)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A bare tree-sitter parse of `sources` on every core, each thread keeping
+/// its parsers, and nothing else: the floor under a cold scan, as `cat` is
+/// under reading. Returns how many trees hold a syntax error.
+fn bare_parse(sources: &[(extract::Dialect, Vec<u8>)]) -> usize {
+    use rayon::prelude::*;
+    sources
+        .par_iter()
+        .filter(|(dialect, source)| {
+            PARSERS.with_borrow_mut(|parsers| {
+                let at = match parsers.iter().position(|(d, _)| d == dialect) {
+                    Some(at) => at,
+                    None => {
+                        let mut parser = tree_sitter::Parser::new();
+                        parser.set_language(&dialect.language()).expect("the grammar loads");
+                        parsers.push((*dialect, parser));
+                        parsers.len() - 1
+                    }
+                };
+                let tree = parsers[at].1.parse(source, None).expect("a tree");
+                tree.root_node().has_error()
+            })
+        })
+        .count()
 }
 
 /// The peak resident set of one fresh `tenant-audit check --no-cache` in
@@ -125,10 +173,11 @@ fn main() {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!("tenant-audit scan benchmark ({threads} hardware threads)");
     println!(
-        "{:>6} {:>7} {:>10} {:>11} {:>9} {:>7} {:>12} {:>12} {:>16} {:>10} {:>14} {:>12}",
+        "{:>6} {:>7} {:>10} {:>11} {:>11} {:>9} {:>7} {:>12} {:>12} {:>16} {:>10} {:>14} {:>12} {:>15}",
         "size",
         "files",
         "cat (ms)",
+        "parse (ms)",
         "scan (ms)",
         "files/s",
         "MB/s",
@@ -137,7 +186,8 @@ fn main() {
         "process (ms)",
         "peak (MiB)",
         "first run (ms)",
-        "re-run (ms)"
+        "re-run (ms)",
+        "process/parse"
     );
     for size in sizes {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("target/bench-corpus/{size}mb"));
@@ -148,6 +198,14 @@ fn main() {
 
         let config = corpus.root.join("inventory.yaml");
         let inventory = inventory::load(&config).expect("the generated inventory is valid");
+        let sources = parsed_sources(&inventory);
+        let (parse, with_errors) = best_of(runs, || bare_parse(&sources));
+        // The corpus writes a file with a syntax error every 60 files.
+        assert!(
+            with_errors > 0,
+            "the bare parse met none of the corpus's syntax-error files"
+        );
+        drop(sources);
         let (scan, extraction) = best_of(runs, || {
             extract::scan_with(&inventory.selection, &inventory.rules).expect("the corpus is readable")
         });
@@ -186,10 +244,11 @@ fn main() {
 
         let mb = corpus.bytes as f64 / (1024.0 * 1024.0);
         println!(
-            "{:>4}MB {:>7} {:>10.1} {:>11.1} {:>9.0} {:>7.1} {:>12.1} {:>12.1} {:>16.1} {:>10} {:>14.1} {:>12.1}",
+            "{:>4}MB {:>7} {:>10.1} {:>11.1} {:>11.1} {:>9.0} {:>7.1} {:>12.1} {:>12.1} {:>16.1} {:>10} {:>14.1} {:>12.1} {:>15.2}",
             size,
             corpus.files,
             cat.as_secs_f64() * 1000.0,
+            parse.as_secs_f64() * 1000.0,
             scan.as_secs_f64() * 1000.0,
             corpus.files as f64 / scan.as_secs_f64(),
             mb / scan.as_secs_f64(),
@@ -199,6 +258,7 @@ fn main() {
             peak,
             first_run.as_secs_f64() * 1000.0,
             re_run.as_secs_f64() * 1000.0,
+            process.as_secs_f64() / parse.as_secs_f64(),
         );
     }
 }

@@ -30,6 +30,9 @@ mod syntax;
 
 pub use files::{select, SourceFile, SourceSelection};
 pub use links::FileSummary;
+/// The literal search that decides which files a scan parses at all; public
+/// for the benchmark, whose bare-parse floor parses the same files.
+pub use prefilter::Prefilter;
 pub use rules::{ExtractRules, Verifier};
 pub use schema_files::{read_schema, SchemaSources};
 pub use sql::statement as parse_sql;

@@ -180,7 +180,7 @@ impl Prefilter {
     }
 
     /// Every name in `source` that can start a path, in the order found.
-    pub fn hits(&self, source: &[u8]) -> Vec<Hit> {
+    pub(crate) fn hits(&self, source: &[u8]) -> Vec<Hit> {
         self.found(source).collect()
     }
 
