@@ -152,7 +152,8 @@ fn part_name(at: usize) -> String {
 /// Renders `parts` of the template with `variables`, normalised, into room
 /// for `room` bytes. A template in three parts renders its head and tail at
 /// the same time as its sections, each section's values converted, rendered
-/// and freed on its own; the parts' text is written out in order, unchanged
+/// and freed on its own, and each part's rows holding only the fields it
+/// reads (see [`RowFields`]); the parts' text is written out in order, unchanged
 /// (the whitespace rules apply to the whole as if it had been rendered in
 /// one go). When several parts fail, the error is the first part's in the
 /// document, as if it had been rendered whole.
@@ -174,18 +175,21 @@ fn render_parts(parts: &TemplateParts, variables: &Context, room: usize) -> Resu
     let mut document = Normaliser::with_capacity(room);
     match parts {
         TemplateParts::Whole(_) => {
-            let (tera, context) = rayon::join(tera, || tera_context(variables.to_value(Sections::Included)?));
+            let (tera, context) = rayon::join(tera, || {
+                tera_context(variables.to_value(Sections::Included, RowFields::ALL)?)
+            });
             let context = context?;
             tera?
                 .render_to(&part_name(0), &context, &mut document)
                 .map_err(failed)?;
             crate::free_in_background(context);
         }
-        TemplateParts::AroundSections(_) => {
+        TemplateParts::AroundSections([head, sections, tail]) => {
+            let (around_fields, section_fields) = (RowFields::read_by(&[head, tail]), RowFields::read_by(&[sections]));
             let ((head, tail), sections) = rayon::join(
                 || {
                     let prepared = variables
-                        .to_value(Sections::Omitted)
+                        .to_value(Sections::Omitted, around_fields)
                         .and_then(tera_context)
                         .and_then(|context| Ok((tera()?, context)));
                     let (tera, context) = match prepared {
@@ -208,7 +212,7 @@ fn render_parts(parts: &TemplateParts, variables: &Context, room: usize) -> Resu
                         .map(|section| {
                             let context = tera_context(object([(
                                 "kind_sections",
-                                tera::Value::Array(vec![section_value(section)]),
+                                tera::Value::Array(vec![section_value(section, section_fields)]),
                             )]))?;
                             // The loop writes about 200 bytes a path. Unlike the document's,
                             // a section's room is close to what it writes: in a small
@@ -267,12 +271,12 @@ impl<'a> Context<'a> {
     /// without `kind_sections` when they are [`Sections::Omitted`]; the lists of
     /// rows, most of a large audit, are converted on every core (serialised
     /// in one go, they took a fifth of a second on 100 MB of sources).
-    fn to_value(&self, sections: Sections) -> Result<tera::Value, RenderError> {
+    fn to_value(&self, sections: Sections, fields: RowFields) -> Result<tera::Value, RenderError> {
         let ((rest, open_items), (kind_sections, queues)) = rayon::join(
-            || rayon::join(|| serde_json::to_value(self), || self.open_items.to_value()),
+            || rayon::join(|| serde_json::to_value(self), || self.open_items.to_value(fields)),
             || {
                 rayon::join(
-                    || (sections == Sections::Included).then(|| kind_sections_value(&self.kind_sections)),
+                    || (sections == Sections::Included).then(|| kind_sections_value(&self.kind_sections, fields)),
                     || queues_value(&self.queues),
                 )
             },
@@ -291,24 +295,30 @@ impl<'a> Context<'a> {
 }
 
 impl OpenItems<'_> {
-    /// What serialising gives, converted on every core.
-    fn to_value(&self) -> tera::Value {
+    /// What serialising gives, converted on every core, each row with `fields`.
+    fn to_value(&self, fields: RowFields) -> tera::Value {
         object([
-            ("unclassified", rows_value(&self.unclassified)),
-            ("unclear", rows_value(&self.unclear)),
-            ("conditional", rows_value(&self.conditional)),
+            ("unclassified", rows_value(&self.unclassified, fields)),
+            ("unclear", rows_value(&self.unclear, fields)),
+            ("conditional", rows_value(&self.conditional, fields)),
         ])
     }
 }
 
-/// What serialising `sections` gives, converted on every core.
-fn kind_sections_value(sections: &[KindSection]) -> tera::Value {
+/// What serialising `sections` gives, converted on every core, each row with `fields`.
+fn kind_sections_value(sections: &[KindSection], fields: RowFields) -> tera::Value {
     use rayon::prelude::*;
-    tera::Value::Array(sections.par_iter().map(section_value).collect())
+    tera::Value::Array(
+        sections
+            .par_iter()
+            .map(|section| section_value(section, fields))
+            .collect(),
+    )
 }
 
-/// What serialising `section` gives, each module's rows converted on every core.
-fn section_value(section: &KindSection) -> tera::Value {
+/// What serialising `section` gives, each module's rows converted on every
+/// core, with `fields`.
+fn section_value(section: &KindSection, fields: RowFields) -> tera::Value {
     use rayon::prelude::*;
     let modules = section
         .modules
@@ -316,7 +326,7 @@ fn section_value(section: &KindSection) -> tera::Value {
         .map(|module| {
             object([
                 ("name", tera::Value::String(module.name.clone())),
-                ("rows", rows_value(&module.rows)),
+                ("rows", rows_value(&module.rows, fields)),
             ])
         })
         .collect();
@@ -329,23 +339,25 @@ fn section_value(section: &KindSection) -> tera::Value {
     ])
 }
 
-/// What serialising `queues` gives, converted on every core.
+/// What serialising `queues` gives, converted on every core. Their rows
+/// keep every field: the template names them otherwise than `row`, and a
+/// queue has a few.
 fn queues_value(queues: &[QueueLink]) -> tera::Value {
     use rayon::prelude::*;
     let queue_value = |queue: &QueueLink| {
         object([
             ("name", queue.name.into()),
-            ("producers", rows_value(&queue.producers)),
-            ("consumers", rows_value(&queue.consumers)),
+            ("producers", rows_value(&queue.producers, RowFields::ALL)),
+            ("consumers", rows_value(&queue.consumers, RowFields::ALL)),
         ])
     };
     tera::Value::Array(queues.par_iter().map(queue_value).collect())
 }
 
-/// Rows as a tera array, converted on every core.
-fn rows_value(rows: &[&Row]) -> tera::Value {
+/// Rows as a tera array, converted on every core, each with `fields`.
+fn rows_value(rows: &[&Row], fields: RowFields) -> tera::Value {
     use rayon::prelude::*;
-    tera::Value::Array(rows.par_iter().map(|row| row.to_value()).collect())
+    tera::Value::Array(rows.par_iter().map(|row| row.to_value(fields)).collect())
 }
 
 /// A tera object of `fields`.
@@ -698,38 +710,101 @@ struct Row<'a> {
     evidence: &'a str,
 }
 
+/// The keys of a [`Row`]'s value, in key order; [`RowFields`] picks among
+/// them by place.
+const ROW_KEYS: [&str; 15] = [
+    "evidence",
+    "expires",
+    "file",
+    "file_name",
+    "id",
+    "kind",
+    "operation",
+    "owner",
+    "reason",
+    "review",
+    "reviewed",
+    "status",
+    "symbol",
+    "target",
+    "verdict",
+];
+
 impl Row<'_> {
-    /// What serialising the row gives, built in one go: the fields come in
-    /// key order, so the map (a `BTreeMap`: serde_json's `preserve_order` is
-    /// off) is built from them at once rather than searched for a place at
-    /// each of fifteen inserts, for every row of a large audit. The test
-    /// below checks it against serialisation.
-    fn to_value(&self) -> tera::Value {
-        let text = |text: &str| tera::Value::String(text.to_string());
-        let optional = |text: Option<&str>| text.map_or(tera::Value::Null, |t| tera::Value::String(t.to_string()));
-        let fields = [
-            ("evidence", text(self.evidence)),
-            ("expires", optional(self.expires)),
-            ("file", text(self.file)),
-            ("file_name", text(self.file_name)),
-            ("id", text(self.id)),
-            ("kind", text(self.kind)),
-            ("operation", text(self.operation)),
-            ("owner", optional(self.owner)),
-            ("reason", optional(self.reason)),
-            ("review", optional(self.review.as_deref())),
-            ("reviewed", optional(self.reviewed)),
-            ("status", text(self.status)),
-            ("symbol", text(self.symbol)),
-            ("target", text(self.target)),
-            ("verdict", text(self.verdict)),
+    /// What serialising the row gives, with `fields` only, built in one go:
+    /// the fields come in key order, so the map (a `BTreeMap`: serde_json's
+    /// `preserve_order` is off) is built from them at once rather than
+    /// searched for a place at each insert, for every row of a large audit.
+    /// The tests check it against serialisation.
+    fn to_value(&self, fields: RowFields) -> tera::Value {
+        // Each field's text, or none (null); those always there are never none.
+        let texts: [Option<&str>; ROW_KEYS.len()] = [
+            Some(self.evidence),
+            self.expires,
+            Some(self.file),
+            Some(self.file_name),
+            Some(self.id),
+            Some(self.kind),
+            Some(self.operation),
+            self.owner,
+            self.reason,
+            self.review.as_deref(),
+            self.reviewed,
+            Some(self.status),
+            Some(self.symbol),
+            Some(self.target),
+            Some(self.verdict),
         ];
         tera::Value::Object(
-            fields
+            ROW_KEYS
                 .into_iter()
-                .map(|(key, value)| (key.to_string(), value))
+                .zip(texts)
+                .enumerate()
+                .filter(|&(place, _)| fields.includes(place))
+                .map(|(_, (key, text))| {
+                    let value = text.map_or(tera::Value::Null, |text| tera::Value::String(text.to_string()));
+                    (key.to_string(), value)
+                })
                 .collect(),
         )
+    }
+}
+
+/// Which fields of each path row a part of the template is given, as bits
+/// by place in [`ROW_KEYS`]. A part of the built-in template gets only the
+/// fields it reads: a large audit has a row for each path in each list that
+/// shows it, and each field is a key and a value to build, hold and free.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct RowFields(u16);
+
+impl RowFields {
+    /// Every field: what a template given with `--template` sees.
+    const ALL: RowFields = RowFields((1 << ROW_KEYS.len()) - 1);
+
+    /// The fields `texts` read as `row.<field>`: `row` is what the built-in
+    /// template calls each path it lists (the queues' paths, named
+    /// otherwise, keep every field).
+    fn read_by(texts: &[&str]) -> RowFields {
+        let is_name_char = |c: char| c.is_alphanumeric() || c == '_';
+        let mut bits = 0;
+        for text in texts {
+            for (at, prefix) in text.match_indices("row.") {
+                if text[..at].chars().next_back().is_some_and(is_name_char) {
+                    continue; // `summary_row.`: another name
+                }
+                let rest = &text[at + prefix.len()..];
+                let name = &rest[..rest.find(|c: char| !is_name_char(c)).unwrap_or(rest.len())];
+                if let Some(place) = ROW_KEYS.iter().position(|key| *key == name) {
+                    bits |= 1 << place;
+                }
+            }
+        }
+        RowFields(bits)
+    }
+
+    /// Whether the field at `place` in [`ROW_KEYS`] is given.
+    fn includes(self, place: usize) -> bool {
+        self.0 & (1 << place) != 0
     }
 }
 
@@ -982,11 +1057,11 @@ mod tests {
         let mut without_sections = expected.clone();
         without_sections.remove("kind_sections");
         assert_eq!(
-            variables.to_value(Sections::Included).unwrap(),
+            variables.to_value(Sections::Included, RowFields::ALL).unwrap(),
             tera::Value::Object(expected)
         );
         assert_eq!(
-            variables.to_value(Sections::Omitted).unwrap(),
+            variables.to_value(Sections::Omitted, RowFields::ALL).unwrap(),
             tera::Value::Object(without_sections)
         );
     }
@@ -1129,6 +1204,41 @@ mod tests {
         );
         assert_eq!(module_of("examples/logwell/src/index.ts", &roots), "src");
         assert_eq!(module_of("other/x.ts", &roots), "other");
+    }
+
+    /// A part is given the fields of a path row it reads as `row.<field>`,
+    /// wherever they stand, and no other: not a name that only ends in
+    /// `row`, not a field a row does not have.
+    #[test]
+    fn a_part_is_given_the_row_fields_it_reads() {
+        let text = "| `{{ row.file }}` | {% if row.reason %}{{ row.review | cell }}{% endif %} | \
+                    {{ summary_row.id }} {{ arrow.kind }} {{ row.nonexistent }} {{ row }} |";
+        let fields = RowFields::read_by(&[text, "{{ row.verdict }}"]);
+        let given: Vec<&str> = (0..ROW_KEYS.len())
+            .filter(|&place| fields.includes(place))
+            .map(|place| ROW_KEYS[place])
+            .collect();
+        assert_eq!(given, ["file", "reason", "review", "verdict"]);
+        assert_eq!(RowFields::read_by(&["no rows here"]), RowFields(0));
+    }
+
+    /// A row's value is its serialisation with every field, and that value
+    /// cut down to the fields given with fewer: on every path of the bundled
+    /// example (reviewed, unclear and conditional ones among them).
+    #[test]
+    fn a_row_value_is_its_serialisation_cut_to_the_fields_given() {
+        let (_, audit) = example_audit();
+        let some = RowFields::read_by(&["{{ row.file }} {{ row.owner }} {{ row.review }} {{ row.verdict }}"]);
+        for audited in &audit.paths {
+            let row = row(audited);
+            let whole = row.to_value(RowFields::ALL);
+            assert_eq!(whole, serde_json::to_value(&row).unwrap(), "{}", row.id);
+            let tera::Value::Object(mut expected) = whole else {
+                panic!("a row is an object");
+            };
+            expected.retain(|key, _| ["file", "owner", "review", "verdict"].contains(&key.as_str()));
+            assert_eq!(row.to_value(some), tera::Value::Object(expected), "{}", row.id);
+        }
     }
 
     #[test]
