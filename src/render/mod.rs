@@ -781,21 +781,41 @@ impl RowFields {
     /// Every field: what a template given with `--template` sees.
     const ALL: RowFields = RowFields((1 << ROW_KEYS.len()) - 1);
 
-    /// The fields `texts` read as `row.<field>`: `row` is what the built-in
-    /// template calls each path it lists (the queues' paths, named
-    /// otherwise, keep every field).
+    /// The fields `texts` read as `row.<field>`, `row` being what the
+    /// built-in template calls each path it lists (the queues' paths, named
+    /// otherwise, keep every field). Any other use of `row` in a tag (`{{
+    /// row }}`, `row["id"]`, `set r = row`, a field a row does not have) may
+    /// read any field, and gives them all: a field left out would print as
+    /// nothing, or count as false in an `if`, without an error.
     fn read_by(texts: &[&str]) -> RowFields {
         let is_name_char = |c: char| c.is_alphanumeric() || c == '_';
         let mut bits = 0;
-        for text in texts {
-            for (at, prefix) in text.match_indices("row.") {
-                if text[..at].chars().next_back().is_some_and(is_name_char) {
-                    continue; // `summary_row.`: another name
+        for code in texts.iter().flat_map(|text| tag_contents(text)) {
+            for (at, word) in code.match_indices("row") {
+                let (before, after) = (&code[..at], &code[at + word.len()..]);
+                if before.chars().next_back().is_some_and(is_name_char)
+                    || after.chars().next().is_some_and(is_name_char)
+                {
+                    continue; // part of another name: `summary_rows`, `arrow`
                 }
-                let rest = &text[at + prefix.len()..];
-                let name = &rest[..rest.find(|c: char| !is_name_char(c)).unwrap_or(rest.len())];
-                if let Some(place) = ROW_KEYS.iter().position(|key| *key == name) {
-                    bits |= 1 << place;
+                if let Some(rest) = after.strip_prefix('.') {
+                    let name = &rest[..rest.find(|c: char| !is_name_char(c)).unwrap_or(rest.len())];
+                    match ROW_KEYS.iter().position(|key| *key == name) {
+                        Some(place) => bits |= 1 << place,
+                        None => return RowFields::ALL,
+                    }
+                    continue;
+                }
+                let binds = before
+                    .trim_end()
+                    .strip_suffix("for")
+                    .is_some_and(|rest| !rest.ends_with(is_name_char))
+                    && after
+                        .trim_start()
+                        .strip_prefix("in")
+                        .is_some_and(|rest| rest.starts_with(char::is_whitespace));
+                if !binds {
+                    return RowFields::ALL;
                 }
             }
         }
@@ -806,6 +826,33 @@ impl RowFields {
     fn includes(self, place: usize) -> bool {
         self.0 & (1 << place) != 0
     }
+}
+
+/// The code inside each `{{ }}` and `{% %}` tag of a template's `text`,
+/// in order; text outside tags and comments are not code.
+fn tag_contents(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || loop {
+        let open = rest.find('{')?;
+        let close = match rest[open + 1..].chars().next() {
+            Some('{') => "}}",
+            Some('%') => "%}",
+            Some('#') => "#}",
+            _ => {
+                rest = &rest[open + 1..];
+                continue;
+            }
+        };
+        let inside = &rest[open + 2..];
+        let Some(end) = inside.find(close) else {
+            rest = "";
+            return Some(inside); // unclosed: tera rejects it; read it as code
+        };
+        rest = &inside[end + close.len()..];
+        if close != "#}" {
+            return Some(&inside[..end]);
+        }
+    })
 }
 
 #[derive(Serialize)]
@@ -1153,8 +1200,17 @@ mod tests {
             )
         };
 
+        // The example classifies every path it cannot prove: one left
+        // unclassified fills the open items' first table too.
+        let unproven = audit
+            .paths
+            .iter_mut()
+            .find(|p| matches!(p.status, Status::Classified(_)))
+            .expect("a classified path");
+        unproven.status = Status::Unclassified;
         let (in_parts, whole) = in_parts_and_whole(&audit, None);
         assert_eq!(in_parts, whole);
+        assert!(whole.contains("### Unclassified (1)"), "{whole}");
         assert!(whole.contains("## Inventory by kind and module") && whole.contains("## Sign-off"));
         assert!(whole.matches("\n### ").count() > 3, "{whole}");
 
@@ -1206,37 +1262,76 @@ mod tests {
         assert_eq!(module_of("other/x.ts", &roots), "other");
     }
 
-    /// A part is given the fields of a path row it reads as `row.<field>`,
-    /// wherever they stand, and no other: not a name that only ends in
-    /// `row`, not a field a row does not have.
+    /// The row fields a part is given: in its tags, those it reads as
+    /// `row.<field>`; every field when it uses `row` in any other way.
     #[test]
     fn a_part_is_given_the_row_fields_it_reads() {
-        let text = "| `{{ row.file }}` | {% if row.reason %}{{ row.review | cell }}{% endif %} | \
-                    {{ summary_row.id }} {{ arrow.kind }} {{ row.nonexistent }} {{ row }} |";
-        let fields = RowFields::read_by(&[text, "{{ row.verdict }}"]);
-        let given: Vec<&str> = (0..ROW_KEYS.len())
-            .filter(|&place| fields.includes(place))
-            .map(|place| ROW_KEYS[place])
-            .collect();
-        assert_eq!(given, ["file", "reason", "review", "verdict"]);
-        assert_eq!(RowFields::read_by(&["no rows here"]), RowFields(0));
+        let given = |texts: &[&str]| {
+            let fields = RowFields::read_by(texts);
+            (0..ROW_KEYS.len())
+                .filter(|&place| fields.includes(place))
+                .map(|place| ROW_KEYS[place])
+                .collect::<Vec<_>>()
+        };
+        let text = "Each row below is a path. {# row #}{% for row in module.rows %}| `{{ row.file }}` | \
+                    {% if row.reason %}{{- row.review | cell -}}{% endif %} | {{ arrow.kind }} | \
+                    {% for summary in summary_rows %}{{ summary.kind }}{% endfor %}{% endfor %}";
+        assert_eq!(
+            given(&[text, "{{ row.verdict }}"]),
+            ["file", "reason", "review", "verdict"]
+        );
+        assert_eq!(given(&["no tags, no row.file"]), Vec::<&str>::new());
+        for other_use in [
+            "{{ row }}",
+            "{{ row[\"id\"] }}",
+            "{{ row | json_encode }}",
+            "{% set path = row %}{{ path.id }}",
+            "{{ row.not_a_field }}",
+            "{% for key, row in rows %}{{ row.file }}{% endfor %}",
+        ] {
+            assert_eq!(RowFields::read_by(&[other_use]), RowFields::ALL, "{other_use}");
+        }
+
+        // The built-in template's parts read named fields only, so that
+        // each is given fewer than all.
+        let TemplateParts::AroundSections([head, sections, tail]) = template_parts(None) else {
+            panic!("the built-in template is rendered in parts");
+        };
+        assert_ne!(RowFields::read_by(&[head, tail]), RowFields::ALL);
+        assert_ne!(RowFields::read_by(&[sections]), RowFields::ALL);
     }
 
     /// A row's value is its serialisation with every field, and that value
-    /// cut down to the fields given with fewer: on every path of the bundled
-    /// example (reviewed, unclear and conditional ones among them).
+    /// cut down to the fields given with fewer: on a row with every field
+    /// set, and on every path of the bundled example.
     #[test]
     fn a_row_value_is_its_serialisation_cut_to_the_fields_given() {
         let (_, audit) = example_audit();
-        let some = RowFields::read_by(&["{{ row.file }} {{ row.owner }} {{ row.review }} {{ row.verdict }}"]);
-        for audited in &audit.paths {
-            let row = row(audited);
+        let full = Row {
+            id: "id",
+            file: "src/a.ts",
+            file_name: "a.ts",
+            symbol: "symbol",
+            kind: "kysely",
+            operation: "select",
+            target: "target",
+            verdict: "scoped",
+            status: "status",
+            reason: Some("reason"),
+            owner: Some("owner"),
+            reviewed: Some("2026-01-01"),
+            expires: Some("2027-01-01"),
+            review: Some("review".to_string()),
+            evidence: "evidence",
+        };
+        let some = RowFields::read_by(&["{{ row.expires }} {{ row.file }} {{ row.owner }} {{ row.verdict }}"]);
+        for row in std::iter::once(full).chain(audit.paths.iter().map(row)) {
             let whole = row.to_value(RowFields::ALL);
             assert_eq!(whole, serde_json::to_value(&row).unwrap(), "{}", row.id);
             let tera::Value::Object(mut expected) = whole else {
                 panic!("a row is an object");
             };
-            expected.retain(|key, _| ["file", "owner", "review", "verdict"].contains(&key.as_str()));
+            expected.retain(|key, _| ["expires", "file", "owner", "verdict"].contains(&key.as_str()));
             assert_eq!(row.to_value(some), tera::Value::Object(expected), "{}", row.id);
         }
     }
