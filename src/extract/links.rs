@@ -6,7 +6,7 @@
 use super::ir::{Access, Candidate, Expr, JobDataReads, KeyPart, ProcessorRef, QueueRef};
 use super::queues::queue_target;
 use crate::model::TableUse;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// A name imported from another module.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -316,33 +316,24 @@ pub fn key_shape(parts: &[KeyPart]) -> String {
 /// For each tenant id reaching a service call in a route handler, the
 /// data-access paths that call leads to: the callee is followed through the
 /// file's imports to the module defining it, and the paths inside the
-/// function or method of that name are listed.
-pub fn link_sinks(candidates: &mut [Candidate], summaries: &BTreeMap<String, FileSummary>) {
+/// function or method of that name are listed. `files` holds each file's
+/// candidates.
+pub fn link_sinks(files: &mut [Vec<Candidate>], summaries: &BTreeMap<String, FileSummary>) {
+    use rayon::prelude::*;
     // The functions route handlers call, found first: only the paths inside
-    // them are described (a large repository has a hundred thousand paths
-    // and a few hundred handlers).
-    let mut wanted: Vec<(usize, (String, String))> = Vec::new();
-    for (at, candidate) in candidates.iter().enumerate() {
-        let Access::Provenance(flow) = &candidate.access else {
-            continue;
-        };
-        let Some(callee) = &flow.callee else { continue };
-        let Some(summary) = summaries.get(&candidate.file) else {
-            continue;
-        };
-        let (head, method) = match callee.rsplit_once('.') {
-            Some((head, method)) => (head.rsplit('.').next().unwrap_or(head), method),
-            None => (callee.as_str(), callee.as_str()),
-        };
-        let file = match summary.imports.get(head) {
-            Some(import) => match resolve_module(&summary.file, &import.specifier, summaries) {
-                Some(module) => module.file.clone(),
-                None => continue,
-            },
-            None => candidate.file.clone(),
-        };
-        wanted.push((at, (file, method.to_string())));
-    }
+    // them are described, and only the files defining them are gone through
+    // (a large repository has a hundred thousand paths and a few hundred
+    // handlers).
+    let wanted: Vec<((usize, usize), (String, String))> = files
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(in_file, candidates)| {
+            candidates
+                .iter()
+                .enumerate()
+                .filter_map(move |(at, candidate)| Some(((in_file, at), function_called(candidate, summaries)?)))
+        })
+        .collect();
     if wanted.is_empty() {
         return;
     }
@@ -351,29 +342,36 @@ pub fn link_sinks(candidates: &mut [Candidate], summaries: &BTreeMap<String, Fil
     for (_, (file, method)) in &wanted {
         by_symbol.entry(file).or_default().entry(method).or_default();
     }
-    for candidate in candidates.iter() {
-        if matches!(candidate.access, Access::Provenance(_)) {
-            continue;
-        }
-        let function = candidate.symbol.rsplit('.').next().unwrap_or(&candidate.symbol);
-        let Some(paths) = by_symbol
-            .get_mut(candidate.file.as_str())
-            .and_then(|functions| functions.get_mut(function))
-        else {
-            continue;
-        };
-        let target = candidate
-            .targets
+    {
+        let file_at: HashMap<&str, usize> = files
             .iter()
-            .filter_map(|t| t.name.clone())
-            .collect::<Vec<_>>()
-            .join(",");
-        paths.push(format!(
-            "{}.{} {} ({})",
-            candidate.kind, candidate.operation, target, candidate.symbol
-        ));
+            .enumerate()
+            .filter_map(|(at, candidates)| Some((candidates.first()?.file.as_str(), at)))
+            .collect();
+        for (file, functions) in &mut by_symbol {
+            let Some(&at) = file_at.get(file) else { continue };
+            for candidate in &files[at] {
+                if candidate.file != *file || matches!(candidate.access, Access::Provenance(_)) {
+                    continue;
+                }
+                let function = candidate.symbol.rsplit('.').next().unwrap_or(&candidate.symbol);
+                let Some(paths) = functions.get_mut(function) else {
+                    continue;
+                };
+                let target = candidate
+                    .targets
+                    .iter()
+                    .filter_map(|t| t.name.clone())
+                    .collect::<Vec<_>>()
+                    .join(",");
+                paths.push(format!(
+                    "{}.{} {} ({})",
+                    candidate.kind, candidate.operation, target, candidate.symbol
+                ));
+            }
+        }
     }
-    for (at, (file, method)) in &wanted {
+    for ((in_file, at), (file, method)) in &wanted {
         let Some(paths) = by_symbol
             .get(file.as_str())
             .and_then(|functions| functions.get(method.as_str()))
@@ -381,11 +379,32 @@ pub fn link_sinks(candidates: &mut [Candidate], summaries: &BTreeMap<String, Fil
         else {
             continue;
         };
-        if let Access::Provenance(flow) = &mut candidates[*at].access {
+        if let Access::Provenance(flow) = &mut files[*in_file][*at].access {
             let mut reaches = paths.clone();
             reaches.sort();
             reaches.dedup();
             flow.reaches = reaches;
         }
     }
+}
+
+/// The file and function a route handler's tenant id is passed to, when
+/// `candidate` is such a flow and the callee can be followed.
+fn function_called(candidate: &Candidate, summaries: &BTreeMap<String, FileSummary>) -> Option<(String, String)> {
+    let Access::Provenance(flow) = &candidate.access else {
+        return None;
+    };
+    let callee = flow.callee.as_ref()?;
+    let summary = summaries.get(&candidate.file)?;
+    let (head, method) = match callee.rsplit_once('.') {
+        Some((head, method)) => (head.rsplit('.').next().unwrap_or(head), method),
+        None => (callee.as_str(), callee.as_str()),
+    };
+    let file = match summary.imports.get(head) {
+        Some(import) => resolve_module(&summary.file, &import.specifier, summaries)?
+            .file
+            .clone(),
+        None => candidate.file.clone(),
+    };
+    Some((file, method.to_string()))
 }
