@@ -213,7 +213,10 @@ fn main() {
 
         let (check, _) = best_of(runs, || {
             let inventory = inventory::load(&config).expect("valid inventory");
-            let extraction = extract::scan_with(&inventory.selection, &inventory.rules).expect("readable corpus");
+            // As the binary scans: paths decided as soon as their file is extracted.
+            let decide = scope::decider(&inventory.taxonomy);
+            let extraction = extract::scan_cached(&inventory.selection, &inventory.rules, None, &|_| {}, Some(&decide))
+                .expect("readable corpus");
             let audit = inventory::merge(scope::decide_all(extraction, &inventory.taxonomy), &inventory);
             let rendered = render::render(&audit, &inventory, None).expect("renders");
             let committed = std::fs::read_to_string(&inventory.output).unwrap_or_default();
@@ -223,9 +226,10 @@ fn main() {
         // Warm: the per-file result cache is filled once, then every file hits it.
         let cache = corpus.root.join(".tenant-audit/cache");
         let _ = std::fs::remove_dir_all(&cache);
-        extract::scan_cached(&inventory.selection, &inventory.rules, Some(&cache), &|_| {}).expect("fills the cache");
+        extract::scan_cached(&inventory.selection, &inventory.rules, Some(&cache), &|_| {}, None)
+            .expect("fills the cache");
         let (warm, _) = best_of(runs, || {
-            extract::scan_cached(&inventory.selection, &inventory.rules, Some(&cache), &|_| {})
+            extract::scan_cached(&inventory.selection, &inventory.rules, Some(&cache), &|_| {}, None)
                 .expect("readable corpus")
         });
 

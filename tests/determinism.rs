@@ -130,3 +130,32 @@ fn a_cache_that_git_tracks_is_not_used() {
     );
     assert!(!pack.exists(), "the tracked cache was written");
 }
+
+#[test]
+fn deciding_paths_as_their_files_are_extracted_gives_the_same_scan() {
+    use tenant_audit::{extract, inventory, model::PathKind, scope};
+    let inventory = inventory::load(&example_config()).expect("the example's inventory");
+    let scan = |decide: Option<&extract::Decide>| {
+        extract::scan_cached(&inventory.selection, &inventory.rules, None, &|_| {}, decide).expect("a scan")
+    };
+    let decider = scope::decider(&inventory.taxonomy);
+    let early = scan(Some(&decider));
+    // Only the kinds no link across files changes are decided early.
+    assert!(!early.decided.is_empty());
+    assert!(early
+        .decided
+        .iter()
+        .all(|path| matches!(path.kind, PathKind::Kysely | PathKind::Sql | PathKind::Reservoir)));
+    assert!(early.candidates.iter().any(|c| c.kind == PathKind::Provenance));
+    assert!(early.candidates.iter().any(|c| c.kind == PathKind::Cache));
+
+    let early = scope::decide_all(early, &inventory.taxonomy);
+    let late = scope::decide_all(scan(None), &inventory.taxonomy);
+    // Route handlers' flows list the paths of the functions they call, among
+    // them paths decided early.
+    assert!(late.paths.iter().any(|p| p.evidence.contains("reaches kysely.")));
+    assert_eq!(
+        serde_json::to_string_pretty(&late).unwrap(),
+        serde_json::to_string_pretty(&early).unwrap()
+    );
+}

@@ -5,7 +5,7 @@
 
 use super::ir::{Access, Candidate, Expr, JobDataReads, KeyPart, ProcessorRef, QueueRef};
 use super::queues::queue_target;
-use crate::model::TableUse;
+use crate::model::{PathKind, TableUse};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// A name imported from another module.
@@ -313,12 +313,62 @@ pub fn key_shape(parts: &[KeyPart]) -> String {
     shape.split_whitespace().collect::<String>().replace("::", ":")
 }
 
+/// Whether linking across files can change a path of `kind`: a queue is
+/// resolved to where it is created ([`link`]), a cache key through the
+/// functions that build it, and a route handler's flow to the paths it
+/// reaches ([`link_sinks`]). Paths of the other kinds are final once their
+/// file is extracted.
+pub fn may_change(kind: PathKind) -> bool {
+    matches!(
+        kind,
+        PathKind::QueueProducer | PathKind::QueueConsumer | PathKind::Cache | PathKind::Provenance
+    )
+}
+
+/// A path as route handlers' flows that call into its function see it.
+#[derive(Debug, Clone)]
+pub struct SinkPath {
+    /// The function or method it is in (the last part of its symbol).
+    function: String,
+    /// What a flow reaching it says: `kind.operation targets (symbol)`.
+    description: String,
+}
+
+impl SinkPath {
+    /// `candidate` as a flow reaching it sees it.
+    pub fn of(candidate: &Candidate) -> Self {
+        let target = candidate
+            .targets
+            .iter()
+            .filter_map(|t| t.name.clone())
+            .collect::<Vec<_>>()
+            .join(",");
+        SinkPath {
+            function: candidate
+                .symbol
+                .rsplit('.')
+                .next()
+                .unwrap_or(&candidate.symbol)
+                .to_string(),
+            description: format!(
+                "{}.{} {} ({})",
+                candidate.kind, candidate.operation, target, candidate.symbol
+            ),
+        }
+    }
+}
+
 /// For each tenant id reaching a service call in a route handler, the
 /// data-access paths that call leads to: the callee is followed through the
 /// file's imports to the module defining it, and the paths inside the
 /// function or method of that name are listed. `files` holds each file's
-/// candidates.
-pub fn link_sinks(files: &mut [Vec<Candidate>], summaries: &BTreeMap<String, FileSummary>) {
+/// candidates; `decided`, in the same order, each file's name and the paths
+/// already decided in it.
+pub fn link_sinks(
+    files: &mut [Vec<Candidate>],
+    decided: &[(String, Vec<SinkPath>)],
+    summaries: &BTreeMap<String, FileSummary>,
+) {
     use rayon::prelude::*;
     // The functions route handlers call, found first: only the paths inside
     // them are described, and only the files defining them are gone through
@@ -337,37 +387,27 @@ pub fn link_sinks(files: &mut [Vec<Candidate>], summaries: &BTreeMap<String, Fil
     if wanted.is_empty() {
         return;
     }
-    // Paths by file, then by function: looked up with the candidate's own text.
+    // Paths by file, then by function.
     let mut by_symbol: BTreeMap<&str, BTreeMap<&str, Vec<String>>> = BTreeMap::new();
     for (_, (file, method)) in &wanted {
         by_symbol.entry(file).or_default().entry(method).or_default();
     }
     {
-        let file_at: HashMap<&str, usize> = files
+        let file_at: HashMap<&str, usize> = decided
             .iter()
             .enumerate()
-            .filter_map(|(at, candidates)| Some((candidates.first()?.file.as_str(), at)))
+            .map(|(at, (file, _))| (file.as_str(), at))
             .collect();
         for (file, functions) in &mut by_symbol {
             let Some(&at) = file_at.get(file) else { continue };
-            for candidate in &files[at] {
-                if candidate.file != *file || matches!(candidate.access, Access::Provenance(_)) {
-                    continue;
+            let linked = files[at]
+                .iter()
+                .filter(|candidate| !matches!(candidate.access, Access::Provenance(_)))
+                .map(SinkPath::of);
+            for sink in linked.chain(decided[at].1.iter().cloned()) {
+                if let Some(paths) = functions.get_mut(sink.function.as_str()) {
+                    paths.push(sink.description);
                 }
-                let function = candidate.symbol.rsplit('.').next().unwrap_or(&candidate.symbol);
-                let Some(paths) = functions.get_mut(function) else {
-                    continue;
-                };
-                let target = candidate
-                    .targets
-                    .iter()
-                    .filter_map(|t| t.name.clone())
-                    .collect::<Vec<_>>()
-                    .join(",");
-                paths.push(format!(
-                    "{}.{} {} ({})",
-                    candidate.kind, candidate.operation, target, candidate.symbol
-                ));
             }
         }
     }

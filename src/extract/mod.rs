@@ -38,7 +38,7 @@ pub use schema_files::{read_schema, SchemaSources};
 pub use sql::statement as parse_sql;
 pub use syntax::Dialect;
 
-use crate::model::NotAnalysable;
+use crate::model::{DataPath, NotAnalysable};
 use ir::Candidate;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -125,8 +125,13 @@ fn unreadable_message(failures: &[ReadFailure]) -> String {
 /// What extraction found in a set of files.
 #[derive(Debug, Clone, Default)]
 pub struct Extraction {
-    /// Every candidate path, in file order, each with its stable id.
+    /// Every candidate path still to decide, in file order, each with its
+    /// stable id: all of them, unless the scan was given a [`Decide`].
     pub candidates: Vec<Candidate>,
+    /// The paths the scan decided with its [`Decide`] as soon as their file
+    /// was extracted, in file order: those of the kinds no link across files
+    /// changes.
+    pub decided: Vec<DataPath>,
     /// Regions the parser could not analyse.
     pub not_analysable: Vec<NotAnalysable>,
     /// How many files were read.
@@ -146,12 +151,16 @@ pub fn scan(selection: &SourceSelection) -> Result<Extraction, ExtractError> {
 /// analysed (syntax errors, too large, too slow, nested too deeply, not
 /// UTF-8) and a symbolic link not followed are reported in `not_analysable`.
 pub fn scan_with(selection: &SourceSelection, rules: &ExtractRules) -> Result<Extraction, ExtractError> {
-    scan_cached(selection, rules, None, &|_| {})
+    scan_cached(selection, rules, None, &|_| {}, None)
 }
+
+/// Decides one candidate path, with its id: what the scan is given to decide
+/// paths as soon as their file is extracted (see [`scan_cached`]).
+pub type Decide<'d> = dyn Fn(Candidate) -> DataPath + Sync + 'd;
 
 /// What reading one file came to.
 enum Outcome {
-    Extracted(FileExtraction),
+    Extracted(Scanned),
     /// Nothing in it can start a path (see `prefilter.rs`).
     Skipped,
     TooLarge(NotAnalysable),
@@ -162,11 +171,18 @@ enum Outcome {
 /// and telling `listed` how many files it will read once it has listed them.
 /// Files are read and extracted in parallel; the result is the same, byte for
 /// byte, whatever the number of threads.
+///
+/// With `decide`, the paths that no link across files changes are decided
+/// as soon as their file is extracted, and their candidates freed there and
+/// then: a candidate takes about four times the memory of the path it
+/// becomes, and the scan of a large repository would otherwise hold every
+/// candidate until the last file is extracted.
 pub fn scan_cached(
     selection: &SourceSelection,
     rules: &ExtractRules,
     cache_dir: Option<&std::path::Path>,
     listed: &dyn Fn(usize),
+    decide: Option<&Decide>,
 ) -> Result<Extraction, ExtractError> {
     use rayon::prelude::*;
     // The last run's results are read while the sources are listed.
@@ -201,9 +217,9 @@ pub fn scan_cached(
     let (mut outcomes, wanted): (Vec<Outcome>, Vec<Vec<String>>) = files
         .par_iter()
         .map(|file| {
-            let outcome = read_and_extract(file, rules, &prefilter, Skip::Unmatched, cache_ref);
+            let outcome = read_and_extract(file, rules, &prefilter, Skip::Unmatched, cache_ref, decide);
             let wanted = match &outcome {
-                Outcome::Extracted(extracted) => files_referred_to(extracted, &known),
+                Outcome::Extracted(scanned) => files_referred_to(&scanned.extraction, &known),
                 _ => Vec::new(),
             };
             (outcome, wanted)
@@ -216,7 +232,12 @@ pub fn scan_cached(
         .par_iter()
         .enumerate()
         .filter(|(i, file)| matches!(outcomes[*i], Outcome::Skipped) && wanted.contains(&file.relative))
-        .map(|(i, file)| (i, read_and_extract(file, rules, &prefilter, Skip::Nothing, cache_ref)))
+        .map(|(i, file)| {
+            (
+                i,
+                read_and_extract(file, rules, &prefilter, Skip::Nothing, cache_ref, decide),
+            )
+        })
         .collect();
     for (i, outcome) in late {
         outcomes[i] = outcome;
@@ -234,11 +255,11 @@ pub fn scan_cached(
     let mut failures = Vec::new();
     for outcome in outcomes {
         match outcome {
-            Outcome::Extracted(file_extraction) => {
+            Outcome::Extracted(scanned) => {
                 extraction
                     .not_analysable
-                    .extend(file_extraction.not_analysable.iter().cloned());
-                extracted.push(file_extraction);
+                    .extend(scanned.extraction.not_analysable.iter().cloned());
+                extracted.push(scanned);
             }
             Outcome::Skipped => {}
             Outcome::TooLarge(problem) => extraction.not_analysable.push(problem),
@@ -248,7 +269,7 @@ pub fn scan_cached(
     if !failures.is_empty() {
         return Err(ExtractError::Unreadable { failures });
     }
-    extraction.candidates = finish(extracted);
+    (extraction.candidates, extraction.decided) = finish_scanned(extracted);
     Ok(extraction)
 }
 
@@ -271,14 +292,20 @@ enum Skip {
 }
 
 /// Reads one file and extracts it, unless `skip` and the prefilter show it
-/// holds no path; a cached result for the same bytes is reused.
+/// holds no path; a cached result for the same bytes is reused. With
+/// `decide`, the paths no link changes are decided (see [`scan_cached`]).
 fn read_and_extract(
     file: &SourceFile,
     rules: &ExtractRules,
     prefilter: &prefilter::Prefilter,
     skip: Skip,
     cache: Option<&result_cache::ResultCache>,
+    decide: Option<&Decide>,
 ) -> Outcome {
+    let settle = |extraction: FileExtraction| match decide {
+        Some(decide) => Scanned::deciding(extraction, decide),
+        None => Scanned::undecided(extraction),
+    };
     let source = match files::read_source(&file.path) {
         Ok(Some(source)) => source,
         Ok(None) => {
@@ -298,7 +325,7 @@ fn read_and_extract(
     }
     let entry = cache.map(|c| c.entry(&file.relative, file.dialect, &source));
     if let Some(cached) = entry.as_ref().and_then(result_cache::CacheEntry::get) {
-        return Outcome::Extracted(cached);
+        return Outcome::Extracted(settle(cached));
     }
     let extracted = extract_guarded(&source, &file.relative, file.dialect, rules, prefilter);
     if let Some(entry) = entry {
@@ -311,7 +338,47 @@ fn read_and_extract(
             entry.put(&extracted);
         }
     }
-    Outcome::Extracted(extracted)
+    Outcome::Extracted(settle(extracted))
+}
+
+/// One file's extraction as the scan holds it until every file is extracted.
+struct Scanned {
+    /// The file's extraction, with the candidates still to link and decide.
+    extraction: FileExtraction,
+    /// The paths decided as soon as the file was extracted, with their ids.
+    decided: Vec<DataPath>,
+    /// What the decided paths tell route handlers' flows that call into
+    /// their functions (see [`links::link_sinks`]).
+    sinks: Vec<links::SinkPath>,
+}
+
+impl Scanned {
+    /// `extraction` with every candidate still to decide.
+    fn undecided(extraction: FileExtraction) -> Self {
+        Scanned {
+            extraction,
+            decided: Vec::new(),
+            sinks: Vec::new(),
+        }
+    }
+
+    /// `extraction` with the paths of the kinds no link changes decided by
+    /// `decide`. Their ids are given here: an id counts paths of its own
+    /// kind only, so those of the other kinds, given theirs once linked,
+    /// come out the same.
+    fn deciding(mut extraction: FileExtraction, decide: &Decide) -> Self {
+        let (mut done, pending): (Vec<Candidate>, Vec<Candidate>) = std::mem::take(&mut extraction.candidates)
+            .into_iter()
+            .partition(|candidate| !links::may_change(candidate.kind));
+        assign_ids(&mut done);
+        let sinks = done.iter().map(links::SinkPath::of).collect();
+        extraction.candidates = pending;
+        Scanned {
+            extraction,
+            decided: done.into_iter().map(decide).collect(),
+            sinks,
+        }
+    }
 }
 
 /// Extracts every path from one file's contents, with the default rules,
@@ -427,11 +494,23 @@ static PATH_STARTS: queries::CompiledQuery =
 /// Links references across `files` and assigns ids; candidates come out in
 /// file order.
 pub fn finish(files: Vec<FileExtraction>) -> Vec<Candidate> {
+    finish_scanned(files.into_iter().map(Scanned::undecided).collect()).0
+}
+
+/// [`finish`] for files the scan holds: the candidates still to decide,
+/// linked and with ids, and the paths already decided, both in file order.
+fn finish_scanned(files: Vec<Scanned>) -> (Vec<Candidate>, Vec<DataPath>) {
     use rayon::prelude::*;
-    let (by_file, summaries): (Vec<Vec<Candidate>>, std::collections::BTreeMap<String, FileSummary>) = files
-        .into_iter()
-        .map(|f| (f.candidates, (f.summary.file.clone(), f.summary)))
-        .unzip();
+    let mut by_file = Vec::with_capacity(files.len());
+    let mut decided_by_file = Vec::with_capacity(files.len());
+    let mut sinks = Vec::with_capacity(files.len());
+    let mut summaries = std::collections::BTreeMap::new();
+    for scanned in files {
+        by_file.push(scanned.extraction.candidates);
+        decided_by_file.push(scanned.decided);
+        sinks.push((scanned.extraction.summary.file.clone(), scanned.sinks));
+        summaries.insert(scanned.extraction.summary.file.clone(), scanned.extraction.summary);
+    }
     // Linking reads the other files' summaries only, and ids count within a
     // file, so each file's candidates are done apart, on every core.
     let mut by_file: Vec<Vec<Candidate>> = by_file
@@ -442,17 +521,21 @@ pub fn finish(files: Vec<FileExtraction>) -> Vec<Candidate> {
             candidates
         })
         .collect();
-    links::link_sinks(&mut by_file, &summaries);
-    // Sized once: a flattening collect cannot know the total, and growing a
-    // list of a hundred thousand candidates by doubling copies it again and
-    // again into fresh memory.
-    let mut all: Vec<Candidate> = Vec::with_capacity(by_file.iter().map(Vec::len).sum());
-    for candidates in by_file {
-        all.extend(candidates);
-    }
+    links::link_sinks(&mut by_file, &sinks, &summaries);
     // Freed on a worker while the caller goes on: the summaries of a large
     // repository take some 10 ms to free.
-    rayon::spawn(move || drop(summaries));
+    rayon::spawn(move || drop((summaries, sinks)));
+    (flatten(by_file), flatten(decided_by_file))
+}
+
+/// `lists` one after the other. Sized once: a flattening collect cannot know
+/// the total, and growing a list of a hundred thousand items by doubling
+/// copies it again and again into fresh memory.
+fn flatten<T>(lists: Vec<Vec<T>>) -> Vec<T> {
+    let mut all = Vec::with_capacity(lists.iter().map(Vec::len).sum());
+    for list in lists {
+        all.extend(list);
+    }
     all
 }
 

@@ -107,7 +107,13 @@ pub fn scan_working_tree(
     };
     let (Some(workspace), false) = (workspace, tracked.is_empty()) else {
         // Outside git, or a repository that tracks nothing here yet (a fresh `git init`).
-        let extraction = extract::scan_cached(&inventory.selection, &inventory.rules, cache, listed)?;
+        let extraction = extract::scan_cached(
+            &inventory.selection,
+            &inventory.rules,
+            cache,
+            listed,
+            Some(&scope::decider(&inventory.taxonomy)),
+        )?;
         return Ok(WorkingTreeScan {
             scan: scope::decide_all(extraction, &inventory.taxonomy),
             origin: SourceOrigin::Folder,
@@ -154,7 +160,13 @@ pub fn scan_working_tree(
     }
     let mut selection = inventory.selection.clone();
     selection.include = include.build().unwrap_or_else(|_| globset::GlobSet::empty());
-    let extraction = extract::scan_cached(&selection, &inventory.rules, cache, listed)?;
+    let extraction = extract::scan_cached(
+        &selection,
+        &inventory.rules,
+        cache,
+        listed,
+        Some(&scope::decider(&inventory.taxonomy)),
+    )?;
     let untracked = workspace
         .untracked_files()?
         .into_iter()

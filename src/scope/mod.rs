@@ -121,16 +121,25 @@ fn touched_tables(candidate: &Candidate, relation: &relation::Relation) -> Vec<T
     tables
 }
 
-/// Decides every candidate of an extraction.
+/// [`decide`] for a scan to call as soon as a file is extracted (see
+/// [`crate::extract::scan_cached`]), moving the candidate's text into the path.
+pub fn decider(taxonomy: &Taxonomy) -> impl Fn(Candidate) -> DataPath + Sync + '_ {
+    move |candidate| decide_owned(candidate, taxonomy)
+}
+
+/// Decides every candidate of an extraction, beside the paths the scan
+/// already decided.
 pub fn decide_all(extraction: Extraction, taxonomy: &Taxonomy) -> ScanResult {
     use rayon::prelude::*;
     // On every core; each candidate is dropped once decided. The order is
     // the sort's, whatever the threads did.
-    let mut paths: Vec<DataPath> = extraction
-        .candidates
-        .into_par_iter()
-        .map(|candidate| decide_owned(candidate, taxonomy))
-        .collect();
+    let mut paths = extraction.decided;
+    paths.par_extend(
+        extraction
+            .candidates
+            .into_par_iter()
+            .map(|candidate| decide_owned(candidate, taxonomy)),
+    );
     paths.par_sort_by(|a, b| (&a.file, &a.id).cmp(&(&b.file, &b.id)));
     ScanResult {
         paths,
