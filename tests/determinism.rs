@@ -159,3 +159,44 @@ fn deciding_paths_as_their_files_are_extracted_gives_the_same_scan() {
         serde_json::to_string_pretty(&early).unwrap()
     );
 }
+
+#[test]
+fn a_symbol_holding_the_text_of_another_kinds_id_still_gives_unique_ids() {
+    use tenant_audit::{extract, inventory, scope};
+    let dir = tempfile::TempDir::new().expect("temp folder");
+    std::fs::create_dir_all(dir.path().join("src")).unwrap();
+    std::fs::write(
+        dir.path().join("inventory.yaml"),
+        "document: { title: A, owner: B }\nsources: { roots: [src] }\ntables:\n  tenant: [{ name: t, scope: [organization_id] }]\n",
+    )
+    .unwrap();
+    // The object key makes the Kysely path's stem the queue producer's.
+    std::fs::write(
+        dir.path().join("src/a.ts"),
+        "import { Queue } from 'bullmq';
+const q = new Queue('z::kysely.select::t');
+export const o = {
+  k: async (orgId: string) => { await q.add('job', { organizationId: orgId }); },
+  'k::queue-producer.add::z': async (orgId: string) => {
+    return db.selectFrom('t').selectAll().where('organization_id', '=', orgId).execute();
+  },
+};
+",
+    )
+    .unwrap();
+    let inventory = inventory::load(&dir.path().join("inventory.yaml")).expect("an inventory");
+    let decider = scope::decider(&inventory.taxonomy);
+    let scan = |decide: Option<&extract::Decide>| {
+        let extraction =
+            extract::scan_cached(&inventory.selection, &inventory.rules, None, &|_| {}, decide).expect("a scan");
+        scope::decide_all(extraction, &inventory.taxonomy)
+    };
+    let early = scan(Some(&decider));
+    let ids: std::collections::BTreeSet<&str> = early.paths.iter().map(|p| p.id.as_str()).collect();
+    assert_eq!(early.paths.len(), 2, "{:#?}", early.paths);
+    assert_eq!(ids.len(), 2, "ids must be unique: {ids:?}");
+    assert_eq!(
+        serde_json::to_string(&early).unwrap(),
+        serde_json::to_string(&scan(None)).unwrap()
+    );
+}

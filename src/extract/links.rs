@@ -326,7 +326,7 @@ pub fn may_change(kind: PathKind) -> bool {
 }
 
 /// A path as route handlers' flows that call into its function see it.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct SinkPath {
     /// The function or method it is in (the last part of its symbol).
     function: String,
@@ -370,6 +370,11 @@ pub fn link_sinks(
     summaries: &BTreeMap<String, FileSummary>,
 ) {
     use rayon::prelude::*;
+    assert_eq!(
+        files.len(),
+        decided.len(),
+        "one name and list of decided paths per file"
+    );
     // The functions route handlers call, found first: only the paths inside
     // them are described, and only the files defining them are gone through
     // (a large repository has a hundred thousand paths and a few hundred
@@ -400,13 +405,14 @@ pub fn link_sinks(
             .collect();
         for (file, functions) in &mut by_symbol {
             let Some(&at) = file_at.get(file) else { continue };
-            let linked = files[at]
+            let linked: Vec<SinkPath> = files[at]
                 .iter()
                 .filter(|candidate| !matches!(candidate.access, Access::Provenance(_)))
-                .map(SinkPath::of);
-            for sink in linked.chain(decided[at].1.iter().cloned()) {
+                .map(SinkPath::of)
+                .collect();
+            for sink in linked.iter().chain(&decided[at].1) {
                 if let Some(paths) = functions.get_mut(sink.function.as_str()) {
-                    paths.push(sink.description);
+                    paths.push(sink.description.clone());
                 }
             }
         }

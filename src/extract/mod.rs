@@ -160,7 +160,7 @@ pub type Decide<'d> = dyn Fn(Candidate) -> DataPath + Sync + 'd;
 
 /// What reading one file came to.
 enum Outcome {
-    Extracted(Scanned),
+    Extracted(Box<Scanned>),
     /// Nothing in it can start a path (see `prefilter.rs`).
     Skipped,
     TooLarge(NotAnalysable),
@@ -259,7 +259,7 @@ pub fn scan_cached(
                 extraction
                     .not_analysable
                     .extend(scanned.extraction.not_analysable.iter().cloned());
-                extracted.push(scanned);
+                extracted.push(*scanned);
             }
             Outcome::Skipped => {}
             Outcome::TooLarge(problem) => extraction.not_analysable.push(problem),
@@ -274,7 +274,8 @@ pub fn scan_cached(
 }
 
 /// The scanned files (among `known`) that `extracted`'s paths refer to
-/// through its imports.
+/// through its imports. Only queue, cache and route-handler paths refer to
+/// other files, and the scan never decides those early.
 fn files_referred_to(extracted: &FileExtraction, known: &std::collections::BTreeSet<&str>) -> Vec<String> {
     links::wanted_imports(&extracted.candidates, &extracted.summary)
         .iter()
@@ -302,9 +303,11 @@ fn read_and_extract(
     cache: Option<&result_cache::ResultCache>,
     decide: Option<&Decide>,
 ) -> Outcome {
-    let settle = |extraction: FileExtraction| match decide {
-        Some(decide) => Scanned::deciding(extraction, decide),
-        None => Scanned::undecided(extraction),
+    let settle = |extraction: FileExtraction| {
+        Box::new(match decide {
+            Some(decide) => Scanned::deciding(extraction, decide),
+            None => Scanned::undecided(extraction),
+        })
     };
     let source = match files::read_source(&file.path) {
         Ok(Some(source)) => source,
@@ -350,6 +353,8 @@ struct Scanned {
     /// What the decided paths tell route handlers' flows that call into
     /// their functions (see [`links::link_sinks`]).
     sinks: Vec<links::SinkPath>,
+    /// The decided paths' stems that could be another kind's, counted.
+    counted: HashMap<String, usize>,
 }
 
 impl Scanned {
@@ -359,24 +364,39 @@ impl Scanned {
             extraction,
             decided: Vec::new(),
             sinks: Vec::new(),
+            counted: HashMap::new(),
         }
     }
 
     /// `extraction` with the paths of the kinds no link changes decided by
-    /// `decide`. Their ids are given here: an id counts paths of its own
-    /// kind only, so those of the other kinds, given theirs once linked,
-    /// come out the same.
+    /// `decide`. Their ids are given here; they come first in the file's
+    /// candidates (see `run_extractors`), so the others, given theirs once
+    /// linked, count on from them. Two stems of different kinds can only be
+    /// the same text when a file, symbol or target holds `::`: those stems
+    /// are kept in `counted`. (Each extractor gives its paths a kind and an
+    /// access that match, and linking reads the access.)
     fn deciding(mut extraction: FileExtraction, decide: &Decide) -> Self {
         let (mut done, pending): (Vec<Candidate>, Vec<Candidate>) = std::mem::take(&mut extraction.candidates)
             .into_iter()
             .partition(|candidate| !links::may_change(candidate.kind));
-        assign_ids(&mut done);
+        assign_ids(&mut done, &HashMap::new());
+        let mut counted = HashMap::new();
+        for candidate in &done {
+            let stem = candidate
+                .id
+                .rsplit_once('#')
+                .map_or(candidate.id.as_str(), |(stem, _)| stem);
+            if stem.matches("::").count() > 3 {
+                *counted.entry(stem.to_string()).or_insert(0) += 1;
+            }
+        }
         let sinks = done.iter().map(links::SinkPath::of).collect();
         extraction.candidates = pending;
         Scanned {
             extraction,
             decided: done.into_iter().map(decide).collect(),
             sinks,
+            counted,
         }
     }
 }
@@ -506,7 +526,7 @@ fn finish_scanned(files: Vec<Scanned>) -> (Vec<Candidate>, Vec<DataPath>) {
     let mut sinks = Vec::with_capacity(files.len());
     let mut summaries = std::collections::BTreeMap::new();
     for scanned in files {
-        by_file.push(scanned.extraction.candidates);
+        by_file.push((scanned.extraction.candidates, scanned.counted));
         decided_by_file.push(scanned.decided);
         sinks.push((scanned.extraction.summary.file.clone(), scanned.sinks));
         summaries.insert(scanned.extraction.summary.file.clone(), scanned.extraction.summary);
@@ -515,9 +535,9 @@ fn finish_scanned(files: Vec<Scanned>) -> (Vec<Candidate>, Vec<DataPath>) {
     // file, so each file's candidates are done apart, on every core.
     let mut by_file: Vec<Vec<Candidate>> = by_file
         .into_par_iter()
-        .map(|mut candidates| {
+        .map(|(mut candidates, counted)| {
             links::link(&mut candidates, &summaries);
-            assign_ids(&mut candidates);
+            assign_ids(&mut candidates, &counted);
             candidates
         })
         .collect();
@@ -542,7 +562,8 @@ fn flatten<T>(lists: Vec<Vec<T>>) -> Vec<T> {
 /// Gives each candidate its id: `file::symbol::kind.operation::target#n`, where
 /// `n` counts paths with the same file, symbol, kind, operation and target in
 /// source order. No line numbers, so edits elsewhere never change an id.
-fn assign_ids(candidates: &mut [Candidate]) {
+/// `counted` holds the paths of the file already given ids, by stem.
+fn assign_ids(candidates: &mut [Candidate], counted: &HashMap<String, usize>) {
     use std::fmt::Write as _;
     let stems: Vec<String> = candidates.iter().map(id_stem).collect();
     let ordinals: Vec<usize> = {
@@ -550,7 +571,9 @@ fn assign_ids(candidates: &mut [Candidate]) {
         stems
             .iter()
             .map(|stem| {
-                let count = counts.entry(stem.as_str()).or_insert(0);
+                let count = counts
+                    .entry(stem.as_str())
+                    .or_insert_with(|| counted.get(stem.as_str()).copied().unwrap_or(0));
                 *count += 1;
                 *count
             })
