@@ -353,8 +353,6 @@ struct Scanned {
     /// What the decided paths tell route handlers' flows that call into
     /// their functions (see [`links::link_sinks`]).
     sinks: Vec<links::SinkPath>,
-    /// The decided paths' stems that could be another kind's, counted.
-    counted: HashMap<String, usize>,
 }
 
 impl Scanned {
@@ -364,39 +362,26 @@ impl Scanned {
             extraction,
             decided: Vec::new(),
             sinks: Vec::new(),
-            counted: HashMap::new(),
         }
     }
 
     /// `extraction` with the paths of the kinds no link changes decided by
     /// `decide`. Their ids are given here; they come first in the file's
     /// candidates (see `run_extractors`), so the others, given theirs once
-    /// linked, count on from them. Two stems of different kinds can only be
-    /// the same text when a file, symbol or target holds `::`: those stems
-    /// are kept in `counted`. (Each extractor gives its paths a kind and an
-    /// access that match, and linking reads the access.)
+    /// linked, count on from them (a file, symbol or target holding `::` can
+    /// make two kinds' stems the same text). Each extractor gives its paths
+    /// a kind and an access that match, and linking reads the access.
     fn deciding(mut extraction: FileExtraction, decide: &Decide) -> Self {
         let (mut done, pending): (Vec<Candidate>, Vec<Candidate>) = std::mem::take(&mut extraction.candidates)
             .into_iter()
             .partition(|candidate| !links::may_change(candidate.kind));
         assign_ids(&mut done, &HashMap::new());
-        let mut counted = HashMap::new();
-        for candidate in &done {
-            let stem = candidate
-                .id
-                .rsplit_once('#')
-                .map_or(candidate.id.as_str(), |(stem, _)| stem);
-            if stem.matches("::").count() > 3 {
-                *counted.entry(stem.to_string()).or_insert(0) += 1;
-            }
-        }
         let sinks = done.iter().map(links::SinkPath::of).collect();
         extraction.candidates = pending;
         Scanned {
             extraction,
             decided: done.into_iter().map(decide).collect(),
             sinks,
-            counted,
         }
     }
 }
@@ -526,7 +511,7 @@ fn finish_scanned(files: Vec<Scanned>) -> (Vec<Candidate>, Vec<DataPath>) {
     let mut sinks = Vec::with_capacity(files.len());
     let mut summaries = std::collections::BTreeMap::new();
     for scanned in files {
-        by_file.push((scanned.extraction.candidates, scanned.counted));
+        by_file.push(scanned.extraction.candidates);
         decided_by_file.push(scanned.decided);
         sinks.push((scanned.extraction.summary.file.clone(), scanned.sinks));
         summaries.insert(scanned.extraction.summary.file.clone(), scanned.extraction.summary);
@@ -535,9 +520,12 @@ fn finish_scanned(files: Vec<Scanned>) -> (Vec<Candidate>, Vec<DataPath>) {
     // file, so each file's candidates are done apart, on every core.
     let mut by_file: Vec<Vec<Candidate>> = by_file
         .into_par_iter()
-        .map(|(mut candidates, counted)| {
+        .zip(decided_by_file.par_iter())
+        .map(|(mut candidates, decided)| {
             links::link(&mut candidates, &summaries);
-            assign_ids(&mut candidates, &counted);
+            if !candidates.is_empty() {
+                assign_ids(&mut candidates, &stems_counted(decided));
+            }
             candidates
         })
         .collect();
@@ -546,6 +534,18 @@ fn finish_scanned(files: Vec<Scanned>) -> (Vec<Candidate>, Vec<DataPath>) {
     // repository take some 10 ms to free.
     rayon::spawn(move || drop((summaries, sinks)));
     (flatten(by_file), flatten(decided_by_file))
+}
+
+/// How many of `decided` have each id stem: the highest ordinal given to it.
+fn stems_counted(decided: &[DataPath]) -> HashMap<&str, usize> {
+    let mut counted: HashMap<&str, usize> = HashMap::new();
+    for path in decided {
+        if let Some((stem, ordinal)) = path.id.rsplit_once('#') {
+            let highest = counted.entry(stem).or_insert(0);
+            *highest = (*highest).max(ordinal.parse().unwrap_or(0));
+        }
+    }
+    counted
 }
 
 /// `lists` one after the other. Sized once: a flattening collect cannot know
@@ -562,8 +562,8 @@ fn flatten<T>(lists: Vec<Vec<T>>) -> Vec<T> {
 /// Gives each candidate its id: `file::symbol::kind.operation::target#n`, where
 /// `n` counts paths with the same file, symbol, kind, operation and target in
 /// source order. No line numbers, so edits elsewhere never change an id.
-/// `counted` holds the paths of the file already given ids, by stem.
-fn assign_ids(candidates: &mut [Candidate], counted: &HashMap<String, usize>) {
+/// `counted` holds how many paths of the file were already given ids, by stem.
+fn assign_ids(candidates: &mut [Candidate], counted: &HashMap<&str, usize>) {
     use std::fmt::Write as _;
     let stems: Vec<String> = candidates.iter().map(id_stem).collect();
     let ordinals: Vec<usize> = {
