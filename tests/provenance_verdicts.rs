@@ -263,3 +263,25 @@ fn service_calls_are_followed_to_the_paths_they_reach() {
         &["reaches kysely.select logs (LogsService.search)"],
     );
 }
+
+#[test]
+fn a_function_imported_under_another_name_is_followed_to_the_paths_it_reaches() {
+    let service = "export async function search(filter) {
+      return db.selectFrom('logs').selectAll().where('project_id', '=', filter.projectId).execute();
+    }
+    export async function searchArchive(filter) {
+      return db.selectFrom('archived_logs').selectAll().execute();
+    }";
+    let routes = "import { search as searchLogs } from './service';
+    export async function logRoutes(app) {
+      app.get('/logs', async (request) => searchLogs({ projectId: request.query.projectId }));
+    }";
+    let found = flows(&[("src/logs/service.ts", service), ("src/logs/routes.ts", routes)]);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_flow(&found[0], Verdict::Unverified, &["reaches kysely.select logs (search)"]);
+    assert!(
+        !found[0].evidence.contains("archived_logs"),
+        "only the imported function's paths: {:?}",
+        found[0].evidence
+    );
+}

@@ -443,14 +443,22 @@ fn function_called(candidate: &Candidate, summaries: &BTreeMap<String, FileSumma
     let callee = flow.callee.as_ref()?;
     let summary = summaries.get(&candidate.file)?;
     let (head, method) = match callee.rsplit_once('.') {
-        Some((head, method)) => (head.rsplit('.').next().unwrap_or(head), method),
-        None => (callee.as_str(), callee.as_str()),
+        Some((head, method)) => (head.rsplit('.').next().unwrap_or(head), Some(method)),
+        None => (callee.as_str(), None),
     };
-    let file = match summary.imports.get(head) {
-        Some(import) => resolve_module(&summary.file, &import.specifier, summaries)?
-            .file
-            .clone(),
-        None => candidate.file.clone(),
-    };
-    Some((file, method.to_string()))
+    match summary.imports.get(head) {
+        Some(import) => {
+            let module = resolve_module(&summary.file, &import.specifier, summaries)?;
+            // `import { search as searchLogs }`: the function is defined under
+            // the name it is exported as. A default export's own name is not
+            // known here; the local name is the best guess.
+            let function = match method {
+                Some(method) => method,
+                None if import.name == "default" => head,
+                None => &import.name,
+            };
+            Some((module.file.clone(), function.to_string()))
+        }
+        None => Some((candidate.file.clone(), method.unwrap_or(head).to_string())),
+    }
 }
