@@ -152,6 +152,24 @@ export async function schedule(ruleId: string) { await alertQueue.add('evaluate'
 }
 
 #[test]
+fn producer_on_a_queue_of_a_namespace_import_names_the_queue() {
+    let service = "import * as queues from '../jobs/queues';
+export async function dispatch(orgId: string, hook) {
+  await queues.webhookQueue.add('deliver', { organizationId: orgId, webhookId: hook.id });
+}";
+    let path = only(
+        &[("src/jobs/queues.ts", QUEUES), ("src/hooks/service.ts", service)],
+        PathKind::QueueProducer,
+    );
+    assert_path(
+        &path,
+        Verdict::Scoped,
+        "webhook-delivery",
+        "payload carries organizationId",
+    );
+}
+
+#[test]
 fn producer_payload_built_in_a_variable_is_followed() {
     let source = "const q = new Queue('emails');
 async function send(orgId: string) { const job = { orgId, to: 'x' }; await q.add('send', job); }";
@@ -192,6 +210,13 @@ fn set_add_is_not_a_producer() {
 }
 
 #[test]
+fn add_on_a_namespace_import_is_not_a_producer() {
+    let math = "export function add(a: number, b: number) { return a + b; }";
+    let source = "import * as math from './math';\nexport const total = math.add(1, { a: 1 });";
+    assert!(scan(&[("src/math.ts", math), ("src/a.ts", source)]).is_empty());
+}
+
+#[test]
 fn consumer_with_an_imported_processor_reading_the_tenant_id_is_scoped() {
     let processor = "export async function processDelivery(job: Job<DeliveryJob>) {
   const { organizationId, webhookId } = job.data;
@@ -200,6 +225,31 @@ fn consumer_with_an_imported_processor_reading_the_tenant_id_is_scoped() {
     let workers = "import { Worker } from 'bullmq';
 import { processDelivery } from '../hooks/delivery';
 export function start() { return new Worker('webhook-delivery', processDelivery, { connection }); }";
+    let path = only(
+        &[
+            ("src/jobs/queues.ts", QUEUES),
+            ("src/hooks/delivery.ts", processor),
+            ("src/jobs/workers.ts", workers),
+        ],
+        PathKind::QueueConsumer,
+    );
+    assert_path(
+        &path,
+        Verdict::Scoped,
+        "webhook-delivery",
+        "processor `processDelivery` reads job.data.organizationId",
+    );
+}
+
+#[test]
+fn consumer_with_a_processor_of_a_namespace_import_reading_the_tenant_id_is_scoped() {
+    let processor = "export async function processDelivery(job: Job<DeliveryJob>) {
+  const { organizationId, webhookId } = job.data;
+  return deliver(organizationId, webhookId);
+}";
+    let workers = "import { Worker } from 'bullmq';
+import * as hooks from '../hooks/delivery';
+export function start() { return new Worker('webhook-delivery', hooks.processDelivery, { connection }); }";
     let path = only(
         &[
             ("src/jobs/queues.ts", QUEUES),
@@ -298,6 +348,20 @@ fn builder_parameter_holding_no_tenant_id_is_unscoped() {
 async function facets(field: string) { return redis.get(facetKey(field)); }";
     let path = only(&[("src/keys.ts", lib), ("src/service.ts", service)], PathKind::Cache);
     assert_path(&path, Verdict::Unscoped, "facets:{field}", "no tenant id");
+}
+
+#[test]
+fn cache_key_from_a_builder_of_a_namespace_import_is_followed() {
+    let lib = "export function userKey(organizationId: string, userId: string) { return `user:${organizationId}:${userId}`; }";
+    let service = "import * as keys from './keys';
+async function load(organizationId: string, userId: string) { return redis.get(keys.userKey(organizationId, userId)); }";
+    let path = only(&[("src/keys.ts", lib), ("src/service.ts", service)], PathKind::Cache);
+    assert_path(
+        &path,
+        Verdict::Scoped,
+        "user:{organizationId}:{userId}",
+        "organizationId",
+    );
 }
 
 #[test]

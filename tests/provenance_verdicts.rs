@@ -285,3 +285,17 @@ fn a_function_imported_under_another_name_is_followed_to_the_paths_it_reaches() 
         found[0].evidence
     );
 }
+
+#[test]
+fn a_function_of_a_namespace_import_is_followed_to_the_paths_it_reaches() {
+    let service = "export async function search(filter) {
+      return db.selectFrom('logs').selectAll().where('project_id', '=', filter.projectId).execute();
+    }";
+    let routes = "import * as logs from './service';
+    export async function logRoutes(app) {
+      app.get('/logs', async (request) => logs.search({ projectId: request.query.projectId }));
+    }";
+    let found = flows(&[("src/logs/service.ts", service), ("src/logs/routes.ts", routes)]);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_flow(&found[0], Verdict::Unverified, &["reaches kysely.select logs (search)"]);
+}

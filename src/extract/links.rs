@@ -34,6 +34,10 @@ pub struct FileSummary {
     pub file: String,
     /// Imported names by local name.
     pub imports: BTreeMap<String, Import>,
+    /// Namespace imports (`import * as keys from './keys'`): local name →
+    /// module specifier. Kept apart from `imports`: a namespace is no value
+    /// a path can use (`keys.add(...)` enqueues nothing).
+    pub namespaces: BTreeMap<String, String>,
     /// Queue variables (and class fields) → queue name.
     pub queues: BTreeMap<String, String>,
     /// Flow-producer variables.
@@ -145,6 +149,8 @@ pub fn wanted_imports(candidates: &[Candidate], summary: &FileSummary) -> Vec<St
                 if let Some(callee) = &flow.callee {
                     let head = callee.rsplit_once('.').map_or(callee.as_str(), |(head, _)| head);
                     locals.push(head.rsplit('.').next().unwrap_or(head).to_string());
+                    // `logs.search(...)` after `import * as logs`.
+                    locals.push(callee.clone());
                 }
             }
             _ => {}
@@ -152,23 +158,55 @@ pub fn wanted_imports(candidates: &[Candidate], summary: &FileSummary) -> Vec<St
     }
     let mut specifiers: Vec<String> = locals
         .iter()
-        .filter_map(|local| summary.imports.get(local).map(|i| i.specifier.clone()))
+        .filter_map(|local| specifier_of(local, summary).map(str::to_string))
         .collect();
     specifiers.sort();
     specifiers.dedup();
     specifiers
 }
 
-/// Follows `local` to where it is defined: this file, or the module it is
-/// imported from.
+/// The module specifier `reference` (a name, or a dotted name) is imported
+/// from: through a namespace import of its first part, or an import of the
+/// whole name.
+fn specifier_of<'s>(reference: &str, summary: &'s FileSummary) -> Option<&'s str> {
+    let (head, _) = split_head(reference);
+    match summary.namespaces.get(head) {
+        Some(specifier) => Some(specifier),
+        None => summary.imports.get(reference).map(|i| i.specifier.as_str()),
+    }
+}
+
+/// `reference` split at its first dot: `keys.userKey` → (`keys`,
+/// `userKey`); a plain name has no member.
+fn split_head(reference: &str) -> (&str, Option<&str>) {
+    match reference.split_once('.') {
+        Some((head, member)) => (head, Some(member)),
+        None => (reference, None),
+    }
+}
+
+/// Follows `reference` to where it is defined: this file, or the module it
+/// is imported from, with the name it has there. `reference` is a local name
+/// (`processDelivery`), a name and members (`CacheManager.queryKey`), or a
+/// member of a namespace import (`keys.userKey`).
 fn defining<'s>(
-    local: &str,
+    reference: &str,
     summary: &'s FileSummary,
     summaries: &'s BTreeMap<String, FileSummary>,
 ) -> Option<(&'s FileSummary, String)> {
-    match summary.imports.get(local) {
-        Some(import) => resolve_module(&summary.file, &import.specifier, summaries).map(|s| (s, import.name.clone())),
-        None => Some((summary, local.to_string())),
+    let (head, member) = split_head(reference);
+    if let (Some(specifier), Some(member)) = (summary.namespaces.get(head), member) {
+        return resolve_module(&summary.file, specifier, summaries).map(|s| (s, member.to_string()));
+    }
+    match summary.imports.get(head) {
+        Some(import) => resolve_module(&summary.file, &import.specifier, summaries).map(|s| {
+            let name = match member {
+                Some(member) => format!("{}.{member}", import.name),
+                None => import.name.clone(),
+            };
+            (s, name)
+        }),
+        None => Some((summary, reference.to_string())),
     }
 }
 
@@ -210,17 +248,8 @@ fn resolve_key(
             resolved.push(part.clone());
             continue;
         };
-        let (head, rest) = match callee.split_once('.') {
-            Some((head, rest)) => (head, Some(rest)),
-            None => (callee.as_str(), None),
-        };
-        let builder = defining(head, summary, summaries).and_then(|(file, name)| {
-            let key = match rest {
-                Some(rest) => format!("{name}.{rest}"),
-                None => name,
-            };
-            file.key_builders.get(&key).map(|b| (file, b))
-        });
+        let builder =
+            defining(callee, summary, summaries).and_then(|(file, key)| file.key_builders.get(&key).map(|b| (file, b)));
         match builder {
             Some((file, builder)) if depth < MAX_DEPTH => {
                 let substituted: Vec<KeyPart> = builder
@@ -442,6 +471,14 @@ fn function_called(candidate: &Candidate, summaries: &BTreeMap<String, FileSumma
     };
     let callee = flow.callee.as_ref()?;
     let summary = summaries.get(&candidate.file)?;
+    if let Some((namespace, member)) = callee.split_once('.') {
+        if let Some(specifier) = summary.namespaces.get(namespace) {
+            // `logs.search(...)` after `import * as logs`.
+            let module = resolve_module(&summary.file, specifier, summaries)?;
+            let function = member.rsplit('.').next().unwrap_or(member);
+            return Some((module.file.clone(), function.to_string()));
+        }
+    }
     let (head, method) = match callee.rsplit_once('.') {
         Some((head, method)) => (head.rsplit('.').next().unwrap_or(head), Some(method)),
         None => (callee.as_str(), None),

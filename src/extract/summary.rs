@@ -131,6 +131,16 @@ fn imports(statement: Node, source: &[u8], summary: &mut FileSummary) {
                 }
                 continue;
             }
+            "namespace_import" => {
+                // `* as keys`: the one identifier is the local name.
+                let mut cursor = node.walk();
+                if let Some(local) = node.named_children(&mut cursor).find(|c| c.kind_name() == "identifier") {
+                    summary
+                        .namespaces
+                        .insert(text(local, source).to_string(), specifier.clone());
+                }
+                continue;
+            }
             "import_clause" => {
                 // A default import is the clause's direct identifier child.
                 let mut cursor = node.walk();

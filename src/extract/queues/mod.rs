@@ -64,7 +64,7 @@ pub fn extract(
                     summary.flows.insert(variable);
                 }
             }
-            Created::Worker => candidates.push(consumer(node, arguments, source, file, &ancestry)),
+            Created::Worker => candidates.push(consumer(node, arguments, source, file, summary, &ancestry)),
         }
     }
     for call in matches.nodes(Role::JobMethod, "call") {
@@ -140,7 +140,14 @@ fn holder_name<'t>(node: Node<'t>, source: &[u8], ancestry: &Ancestry<'t>) -> Op
     Some(last_segment(text(name, source)).to_string())
 }
 
-fn consumer<'t>(node: Node<'t>, arguments: Node<'t>, source: &[u8], file: &str, ancestry: &Ancestry<'t>) -> Candidate {
+fn consumer<'t>(
+    node: Node<'t>,
+    arguments: Node<'t>,
+    source: &[u8],
+    file: &str,
+    summary: &FileSummary,
+    ancestry: &Ancestry<'t>,
+) -> Candidate {
     let queue = match arguments.named_child(0) {
         Some(name) => match syntax::string_value(name, source) {
             Some(literal) => QueueRef::Named(literal),
@@ -152,7 +159,9 @@ fn consumer<'t>(node: Node<'t>, arguments: Node<'t>, source: &[u8], file: &str, 
         Some(f) if matches!(f.kind_name(), "arrow_function" | "function_expression" | "function") => {
             ProcessorRef::Read(job_data_reads(f, "<inline>", source))
         }
-        Some(f) if f.kind_name() == "identifier" => ProcessorRef::Named(text(f, source).to_string()),
+        Some(f) if f.kind_name() == "identifier" || is_namespace_member(f, source, summary) => {
+            ProcessorRef::Named(text(f, source).to_string())
+        }
         Some(f) => ProcessorRef::Unknown(snippet(f, source)),
         None => ProcessorRef::Unknown(snippet(node, source)),
     };
@@ -180,6 +189,15 @@ pub fn queue_target(queue: &QueueRef, line: usize) -> TableUse {
     }
 }
 
+/// Whether `node` is a member of a namespace import: `hooks.processDelivery`
+/// after `import * as hooks from '../hooks/delivery'`.
+fn is_namespace_member(node: Node, source: &[u8], summary: &FileSummary) -> bool {
+    node.kind_name() == "member_expression"
+        && node.field("object").is_some_and(|object| {
+            object.kind_name() == "identifier" && summary.namespaces.contains_key(text(object, source))
+        })
+}
+
 fn producer<'t>(
     call: Node<'t>,
     source: &[u8],
@@ -197,6 +215,10 @@ fn producer<'t>(
     let is_flow = summary.flows.contains(&local);
     let queue = if is_flow {
         flow_queue(arguments, source, ancestry)
+    } else if is_namespace_member(receiver, source, summary) {
+        // `queues.webhookQueue` after `import * as queues`: resolved like
+        // an imported name when files are linked.
+        QueueRef::Variable(receiver_text.to_string())
     } else if let Some(name) = summary.queues.get(&local) {
         QueueRef::Named(name.clone())
     } else if summary.imports.contains_key(&local) || local.to_ascii_lowercase().contains("queue") {
