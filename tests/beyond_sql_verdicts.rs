@@ -242,6 +242,27 @@ export function start() { return new Worker('webhook-delivery', processDelivery,
 }
 
 #[test]
+fn consumer_with_a_default_imported_processor_reading_the_tenant_id_is_scoped() {
+    let processor = "export default async function processDelivery(job: Job<DeliveryJob>) {
+  const { organizationId, webhookId } = job.data;
+  return deliver(organizationId, webhookId);
+}";
+    let workers = "import { Worker } from 'bullmq';
+import deliver from '../hooks/delivery';
+export function start() { return new Worker('webhook-delivery', deliver, { connection }); }";
+    let path = only(
+        &[("src/hooks/delivery.ts", processor), ("src/jobs/workers.ts", workers)],
+        PathKind::QueueConsumer,
+    );
+    assert_path(
+        &path,
+        Verdict::Scoped,
+        "webhook-delivery",
+        "processor `processDelivery` reads job.data.organizationId",
+    );
+}
+
+#[test]
 fn consumer_with_a_processor_of_a_namespace_import_reading_the_tenant_id_is_scoped() {
     let processor = "export async function processDelivery(job: Job<DeliveryJob>) {
   const { organizationId, webhookId } = job.data;

@@ -287,6 +287,31 @@ fn a_function_imported_under_another_name_is_followed_to_the_paths_it_reaches() 
 }
 
 #[test]
+fn a_default_import_is_followed_to_the_function_exported_as_default() {
+    let declared = "export default async function search(filter) {
+      return db.selectFrom('logs').selectAll().where('project_id', '=', filter.projectId).execute();
+    }";
+    let named_later = "async function search(filter) {
+      return db.selectFrom('logs').selectAll().where('project_id', '=', filter.projectId).execute();
+    }
+    export default search;";
+    for service in [declared, named_later] {
+        for import in [
+            "import searchLogs from './service';",
+            "import { default as searchLogs } from './service';",
+        ] {
+            let routes = format!(
+                "{import}
+                app.get('/logs', async (request) => searchLogs({{ projectId: request.query.projectId }}));"
+            );
+            let found = flows(&[("src/logs/service.ts", service), ("src/logs/routes.ts", &routes)]);
+            assert_eq!(found.len(), 1, "{found:#?}");
+            assert_flow(&found[0], Verdict::Unverified, &["reaches kysely.select logs (search)"]);
+        }
+    }
+}
+
+#[test]
 fn a_function_of_a_namespace_import_is_followed_to_the_paths_it_reaches() {
     let service = "export async function search(filter) {
       return db.selectFrom('logs').selectAll().where('project_id', '=', filter.projectId).execute();

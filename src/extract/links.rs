@@ -38,6 +38,9 @@ pub struct FileSummary {
     /// module specifier. Kept apart from `imports`: a namespace is no value
     /// a path can use (`keys.add(...)` enqueues nothing).
     pub namespaces: BTreeMap<String, String>,
+    /// The name of what is exported as `default`, when it has one
+    /// (`export default function search`, `export default search`).
+    pub default_export: Option<String>,
     /// Queue variables (and class fields) → queue name.
     pub queues: BTreeMap<String, String>,
     /// Flow-producer variables.
@@ -200,9 +203,14 @@ fn defining<'s>(
     }
     match summary.imports.get(head) {
         Some(import) => resolve_module(&summary.file, &import.specifier, summaries).map(|s| {
+            // A default export is declared under its own name, if it has one.
+            let exported = match (&*import.name, &s.default_export) {
+                ("default", Some(name)) => name,
+                _ => &import.name,
+            };
             let name = match member {
-                Some(member) => format!("{}.{member}", import.name),
-                None => import.name.clone(),
+                Some(member) => format!("{exported}.{member}"),
+                None => exported.clone(),
             };
             (s, name)
         }),
@@ -487,11 +495,11 @@ fn function_called(candidate: &Candidate, summaries: &BTreeMap<String, FileSumma
         Some(import) => {
             let module = resolve_module(&summary.file, &import.specifier, summaries)?;
             // `import { search as searchLogs }`: the function is defined under
-            // the name it is exported as. A default export's own name is not
-            // known here; the local name is the best guess.
+            // the name it is exported as; a default export under its own
+            // name, if it has one (else the local name is the best guess).
             let function = match method {
                 Some(method) => method,
-                None if import.name == "default" => head,
+                None if import.name == "default" => module.default_export.as_deref().unwrap_or(head),
                 None => &import.name,
             };
             Some((module.file.clone(), function.to_string()))

@@ -20,7 +20,10 @@ pub fn summarise(root: Node, source: &[u8], file: &str) -> FileSummary {
     let mut cursor = root.walk();
     for statement in root.named_children(&mut cursor) {
         let declaration = match statement.kind_name() {
-            "export_statement" => statement.field("declaration"),
+            "export_statement" => {
+                default_export(statement, source, &mut summary);
+                statement.field("declaration")
+            }
             "import_statement" => {
                 imports(statement, source, &mut summary);
                 None
@@ -110,6 +113,23 @@ fn key_builder<'t>(function: Node<'t>, source: &[u8], ancestry: &Ancestry<'t>) -
 }
 
 /// `import { a, b as c } from './x'`, `import d from './y'`, `import * as ns from './z'`.
+/// Records the name of what `statement` exports as `default`, if it does and
+/// the thing has a name: `export default function search() {}`,
+/// `export default search`.
+fn default_export(statement: Node, source: &[u8], summary: &mut FileSummary) {
+    let mut cursor = statement.walk();
+    if !statement.children(&mut cursor).any(|c| c.kind_name() == "default") {
+        return;
+    }
+    let name = match statement.field("declaration") {
+        Some(declaration) => declaration.field("name"),
+        None => statement.field("value").filter(|v| v.kind_name() == "identifier"),
+    };
+    if let Some(name) = name {
+        summary.default_export = Some(text(name, source).to_string());
+    }
+}
+
 fn imports(statement: Node, source: &[u8], summary: &mut FileSummary) {
     let Some(specifier) = statement.field("source").and_then(|s| syntax::string_value(s, source)) else {
         return;
