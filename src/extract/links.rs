@@ -479,31 +479,19 @@ fn function_called(candidate: &Candidate, summaries: &BTreeMap<String, FileSumma
     };
     let callee = flow.callee.as_ref()?;
     let summary = summaries.get(&candidate.file)?;
-    if let Some((namespace, member)) = callee.split_once('.') {
-        if let Some(specifier) = summary.namespaces.get(namespace) {
-            // `logs.search(...)` after `import * as logs`.
-            let module = resolve_module(&summary.file, specifier, summaries)?;
-            let function = member.rsplit('.').next().unwrap_or(member);
-            return Some((module.file.clone(), function.to_string()));
-        }
-    }
-    let (head, method) = match callee.rsplit_once('.') {
-        Some((head, method)) => (head.rsplit('.').next().unwrap_or(head), Some(method)),
-        None => (callee.as_str(), None),
+    // A namespace member is looked up whole (`logs.service.search`); any
+    // other callee by its last two parts, the object holding the method
+    // being what is imported (`this.logsService.search` → `logsService.search`).
+    let reference = match callee.split_once('.') {
+        Some((head, _)) if summary.namespaces.contains_key(head) => callee.as_str(),
+        _ => match callee.rsplit_once('.').and_then(|(head, _)| head.rfind('.')) {
+            Some(dot) => &callee[dot + 1..],
+            None => callee.as_str(),
+        },
     };
-    match summary.imports.get(head) {
-        Some(import) => {
-            let module = resolve_module(&summary.file, &import.specifier, summaries)?;
-            // `import { search as searchLogs }`: the function is defined under
-            // the name it is exported as; a default export under its own
-            // name, if it has one (else the local name is the best guess).
-            let function = match method {
-                Some(method) => method,
-                None if import.name == "default" => module.default_export.as_deref().unwrap_or(head),
-                None => &import.name,
-            };
-            Some((module.file.clone(), function.to_string()))
-        }
-        None => Some((candidate.file.clone(), method.unwrap_or(head).to_string())),
-    }
+    let (module, name) = defining(reference, summary, summaries)?;
+    Some((
+        module.file.clone(),
+        name.rsplit('.').next().unwrap_or(&name).to_string(),
+    ))
 }

@@ -112,7 +112,6 @@ fn key_builder<'t>(function: Node<'t>, source: &[u8], ancestry: &Ancestry<'t>) -
     })
 }
 
-/// `import { a, b as c } from './x'`, `import d from './y'`, `import * as ns from './z'`.
 /// Records the name of what `statement` exports as `default`, if it does and
 /// the thing has a name: `export default function search() {}`,
 /// `export default search`.
@@ -130,6 +129,7 @@ fn default_export(statement: Node, source: &[u8], summary: &mut FileSummary) {
     }
 }
 
+/// `import { a, b as c } from './x'`, `import d from './y'`, `import * as ns from './z'`.
 fn imports(statement: Node, source: &[u8], summary: &mut FileSummary) {
     let Some(specifier) = statement.field("source").and_then(|s| syntax::string_value(s, source)) else {
         return;
