@@ -938,6 +938,15 @@ impl Shortener {
         let bytes = text.as_bytes();
         let mut at = 0;
         while let Some(&byte) = bytes.get(at) {
+            if is_ascii_space(byte) {
+                // A run of spaces is taken as one: an expression blanked out
+                // for its depth (see `parse_guarded`) leaves hundreds of
+                // kilobytes of them inside every node around it, and each of
+                // those nodes' texts is shortened.
+                at += space_run(&bytes[at..]);
+                self.take(' ')?;
+                continue;
+            }
             let c = if byte.is_ascii() {
                 char::from(byte)
             } else {
@@ -991,6 +1000,24 @@ impl Shortener {
             tidy
         }
     }
+}
+
+/// How many of the bytes `bytes` starts with are ASCII spaces (see
+/// [`is_ascii_space`]). Blanked-out text is plain spaces: those are compared
+/// sixteen at a time.
+fn space_run(bytes: &[u8]) -> usize {
+    let blank = bytes.chunks_exact(16).take_while(|chunk| *chunk == [b' '; 16]).count() * 16;
+    blank
+        + bytes[blank..]
+            .iter()
+            .position(|&b| !is_ascii_space(b))
+            .unwrap_or(bytes.len() - blank)
+}
+
+/// Whether `byte` is an ASCII character `char::is_whitespace` counts (unlike
+/// `u8::is_ascii_whitespace`, which leaves out the vertical tab).
+fn is_ascii_space(byte: u8) -> bool {
+    matches!(byte, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ')
 }
 
 /// 1-based line of `node`'s start.
@@ -1280,6 +1307,8 @@ mod tests {
             "é\u{3000}ü ".repeat(100),
             "( . ) (\n) x (  ) .y ( ( a ) ) . . ) ( ".repeat(30),
             format!("{} ( . )", "b".repeat(117)),
+            "a\u{b}\u{c}\t\r\n  b \u{b}. ( \u{c})".to_string(),
+            format!("{}x{} . y{}", " ".repeat(3000), "\n ".repeat(2000), " ".repeat(10)),
         ] {
             assert_eq!(shorten(&[&raw]), shorten_reference(&raw), "for {raw:?}");
             for (at, _) in raw.char_indices().step_by(7).chain([(raw.len(), ' ')]) {
